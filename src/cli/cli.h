@@ -1,0 +1,29 @@
+/* cli.h — the command table (git.c style): one row and one file per command. */
+#ifndef RIPOSTE_CLI_CLI_H
+#define RIPOSTE_CLI_CLI_H
+
+#include <stdio.h>
+
+typedef struct rip_command {
+    const char *name;
+    const char *summary;          /* one line for `riposte --help` */
+    int (*run)(int argc, char **argv);  /* argv[0] is the command name */
+    void (*usage)(FILE *out);     /* full help for `riposte NAME --help` */
+} rip_command;
+
+/* Exit codes shared by commands (grep style where it applies). */
+enum {
+    RIP_EXIT_OK = 0,
+    RIP_EXIT_PARTIAL = 1,   /* events: some records rejected; scan: hits */
+    RIP_EXIT_ERROR = 2,     /* usage error or nothing usable */
+};
+
+/* Prints "riposte: " + message + newline to stderr; returns RIP_EXIT_ERROR. */
+int rip_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* As rip_cli_error() but returns nothing and keeps going (warnings). */
+void rip_cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+int cmd_events(int argc, char **argv);
+void cmd_events_usage(FILE *out);
+
+#endif

@@ -1,0 +1,86 @@
+/* riposte.c — entry point: global options and the command table. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "config.h"
+
+static const rip_command commands[] = {
+    { "events", "decode security logs into normalized events", cmd_events, cmd_events_usage },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+int rip_cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("riposte: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return RIP_EXIT_ERROR;
+}
+
+void rip_cli_warn(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("riposte: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+static void usage(FILE *out)
+{
+    fputs("usage: riposte [--version] [--help] <command> [<args>]\n"
+          "\n"
+          "riposte turns cloud security signals (CloudTrail, GuardDuty, Security Hub,\n"
+          "GCP audit logs) into contained incidents.\n"
+          "\n"
+          "commands:\n", out);
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(out, "   %-12s %s\n", commands[i].name, commands[i].summary);
+    fputs("\n'riposte <command> --help' explains one command.\n", out);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return RIP_EXIT_ERROR;
+    }
+    const char *name = argv[1];
+    if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
+        if (argc > 2) {
+            for (size_t i = 0; i < NCOMMANDS; i++)
+                if (!strcmp(commands[i].name, argv[2])) {
+                    commands[i].usage(stdout);
+                    return RIP_EXIT_OK;
+                }
+            return rip_cli_error("'%s' is not a riposte command; see 'riposte --help'", argv[2]);
+        }
+        usage(stdout);
+        return RIP_EXIT_OK;
+    }
+    if (!strcmp(name, "--version") || !strcmp(name, "version")) {
+        printf("riposte %s\n", RIPOSTE_VERSION);
+        return RIP_EXIT_OK;
+    }
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        if (strcmp(commands[i].name, name))
+            continue;
+        for (int a = 2; a < argc; a++) {
+            if (!strcmp(argv[a], "--"))
+                break;
+            if (!strcmp(argv[a], "--help") || !strcmp(argv[a], "-h")) {
+                commands[i].usage(stdout);
+                return RIP_EXIT_OK;
+            }
+        }
+        return commands[i].run(argc - 1, argv + 1);
+    }
+    return rip_cli_error("'%s' is not a riposte command; see 'riposte --help'", name);
+}

@@ -1,0 +1,67 @@
+/* decode.h — format sniffing and decoding of one input buffer into events.
+ *
+ * A user never names the format: rip_decode_buffer() looks at the bytes
+ * (gzip magic, JSON shape, keys of the first record) and picks the decoder.
+ * Containers: a single record, {"Records":[...]}, {"Findings":[...]}, a JSON
+ * array of records, NDJSON (one value per line), EventBridge envelopes,
+ * GCP Pub/Sub push envelopes (base64 "message.data").
+ *
+ * Bad input never stops a buffer: a record that cannot be decoded is
+ * reported through on_error with its index and the reason, and decoding
+ * continues with the next record. Counters say what happened.
+ */
+#ifndef RIPOSTE_NORMALIZE_DECODE_H
+#define RIPOSTE_NORMALIZE_DECODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "normalize/event.h"
+#include "util/arena.h"
+#include "util/json.h"
+
+typedef struct rip_decode_error {
+    const char *path;      /* input name as given ("-" for stdin) */
+    uint64_t index;        /* 0-based record index within the input */
+    uint64_t line;         /* 1-based line for NDJSON / JSON errors, 0 if unknown */
+    uint64_t column;       /* 1-based column for JSON errors, 0 if unknown */
+    const char *reason;    /* "invalid JSON: expected ',' or '}'", "missing eventTime" */
+} rip_decode_error;
+
+typedef struct rip_decode_stats {
+    uint64_t decoded;      /* events delivered */
+    uint64_t skipped;      /* records deliberately not events (digest files, empty lines) */
+    uint64_t errors;       /* records rejected */
+} rip_decode_stats;
+
+/* Return a negative value from on_event to stop decoding (propagated). */
+typedef int (*rip_event_fn)(void *ud, const rip_event *ev);
+typedef void (*rip_decode_error_fn)(void *ud, const rip_decode_error *err);
+
+typedef struct rip_decoder {
+    rip_event_fn on_event;
+    rip_decode_error_fn on_error;   /* may be NULL */
+    void *ud;
+    rip_json_limits limits;
+    size_t max_inflated;            /* cap on a gunzipped buffer (default 1 GiB) */
+    rip_decode_stats stats;         /* accumulated over every call */
+    /* private */
+    rip_json_doc doc;
+    rip_json_doc inner;             /* for base64 / string-embedded payloads */
+    rip_arena arena;                /* per record; reset between records */
+} rip_decoder;
+
+/* Sets up a decoder; lim NULL means rip_json_default_limits. */
+void rip_decoder_init(rip_decoder *dec, rip_event_fn on_event,
+                      rip_decode_error_fn on_error, void *ud,
+                      const rip_json_limits *lim);
+void rip_decoder_release(rip_decoder *dec);
+
+/* Decodes one input (a file's whole content, gzipped or not). path names
+ * it in errors. Returns 0 when the buffer was processed (even if some
+ * records were rejected: see stats), RIP_EFORMAT when nothing in it could
+ * be recognized, or the negative value an on_event callback returned. */
+int rip_decode_buffer(rip_decoder *dec, const char *path,
+                      const char *data, size_t len);
+
+#endif
