@@ -1,0 +1,595 @@
+/* cmd-scan.c — `riposte scan`: hunt through log files with Sigma rules.
+ *
+ * Files are decoded and matched by worker threads, each with its own
+ * decoder and matcher over one shared, read-only compiled ruleset. A file's
+ * output (hits on stdout, record errors on stderr) is buffered and flushed
+ * in the order the files were named, so the output does not depend on the
+ * number of threads. Correlation rules see the hits of the rules they
+ * reference in event-time order (src/detect/correlate.h) on the main thread.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/embedded.h"
+#include "cli/scan-output.h"
+#include "config.h"
+#include "detect/correlate.h"
+#include "detect/sigma.h"
+#include "normalize/decode.h"
+#include "sources/input.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/json.h"
+
+#define SCAN_MAX_THREADS 64
+
+/* Observations for correlations made by a worker, fed in file order. */
+typedef struct obs_list {
+    rip_corr_obs **v;     /* each one malloc'ed block with its strings */
+    size_t n, alloc;
+} obs_list;
+
+typedef struct scan_file {
+    rip_buf out;          /* formatted hits */
+    obs_list obs;
+    rip_buf err;          /* record errors, already formatted */
+    uint64_t events, hits, errors, bytes;
+    int read_err;         /* could not read the file */
+    int done;
+} scan_file;
+
+typedef struct scan_ctx {
+    rip_input_list inputs;
+    scan_file *files;
+    atomic_size_t next;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    const rip_sigma_ruleset *rs;
+    rip_corr_engine *corr;   /* NULL when no rule correlates */
+    rip_scan_format format;
+    rip_sigma_level min_level;
+    int with_raw;
+    size_t max_file;
+} scan_ctx;
+
+typedef struct scan_worker {
+    scan_ctx *ctx;
+    rip_decoder dec;
+    rip_sigma_matcher *matcher;
+    rip_buf data;
+    scan_file *cur;
+    const char *path;
+    int failed;           /* out of memory or similar: stop */
+} scan_worker;
+
+void cmd_scan_usage(FILE *out)
+{
+    fputs(
+"usage: riposte scan [--rules PATH]... [--placeholders FILE] [--format text|jsonl|ocsf]\n"
+"                    [--min-level LEVEL] [--threads N] [--raw] PATH...\n"
+"\n"
+"Hunt through cloud logs with Sigma rules and print every hit.\n"
+"\n"
+"PATH is a file, a folder (read recursively: *.json, *.jsonl, *.ndjson and\n"
+"their .gz forms) or '-' for standard input. Formats are recognized by\n"
+"content and may be mixed: CloudTrail S3 objects (gzipped or not), NDJSON,\n"
+"EventBridge events, GuardDuty findings, Security Hub ASFF, GCP audit logs.\n"
+"\n"
+"options:\n"
+"  --rules PATH         Sigma rule file or folder (repeatable). Without it,\n"
+"                       riposte's own rules (built into the binary) are used.\n"
+"  --placeholders FILE  values for rules using the 'expand' modifier (YAML map\n"
+"                       of placeholder name to a list of values)\n"
+"  --format FMT         text (default): one line per hit and a summary;\n"
+"                       jsonl: one JSON object per hit;\n"
+"                       ocsf: one OCSF Detection Finding (class 2004) per hit\n"
+"  --min-level LEVEL    only report hits of rules at or above LEVEL\n"
+"                       (informational, low, medium, high, critical)\n"
+"  --threads N          decode and match with N threads (default 1)\n"
+"  --raw                jsonl: include the original record of each hit\n"
+"\n"
+"exit status (grep style): 0 no hit, 1 at least one hit, 2 an error (a rule\n"
+"that does not load, a path that cannot be read, a usage error). Records\n"
+"that cannot be decoded are reported on stderr with file and index and do\n"
+"not stop the scan.\n"
+"\n"
+"examples:\n"
+"  riposte scan ~/cloudtrail/AWSLogs/                 # riposte's rules\n"
+"  riposte scan --rules sigma/rules/cloud/aws --format jsonl logs/ > hits.jsonl\n"
+"  riposte scan --min-level high --threads 2 s3-export/\n", out);
+}
+
+/* ---- per-event work (worker threads) ---- */
+
+static void obs_list_release(obs_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    l->v = NULL;
+    l->n = l->alloc = 0;
+}
+
+/* Copies an observation (and its strings) into the current file's list. */
+static int on_obs(void *ud, const rip_corr_obs *o)
+{
+    scan_worker *w = ud;
+    obs_list *l = &w->cur->obs;
+    size_t lg = strlen(o->group) + 1, lv = o->value ? strlen(o->value) + 1 : 0;
+    size_t li = strlen(o->event_id) + 1, lp = strlen(o->path) + 1;
+    if (l->n == l->alloc) {
+        size_t na = l->alloc ? l->alloc * 2 : 64;
+        rip_corr_obs **nv = realloc(l->v, na * sizeof(*nv));
+        if (!nv)
+            return RIP_ENOMEM;
+        l->v = nv;
+        l->alloc = na;
+    }
+    rip_corr_obs *c = malloc(sizeof(*c) + lg + lv + li + lp);
+    if (!c)
+        return RIP_ENOMEM;
+    char *p = (char *)(c + 1);
+    *c = *o;
+    c->group = memcpy(p, o->group, lg);
+    p += lg;
+    if (o->value) {
+        c->value = memcpy(p, o->value, lv);
+        p += lv;
+    }
+    c->event_id = memcpy(p, o->event_id, li);
+    p += li;
+    c->path = memcpy(p, o->path, lp);
+    l->v[l->n++] = c;
+    return 0;
+}
+
+static int on_hit(void *ud, const rip_sigma_hit *hit, const rip_event *ev)
+{
+    scan_worker *w = ud;
+    if (w->ctx->corr) {
+        int r = rip_corr_extract(w->ctx->corr, hit, ev, w->path, on_obs, w);
+        if (r < 0) {
+            w->failed = r;
+            return r;
+        }
+    }
+    if (!hit->report || hit->meta->level < w->ctx->min_level)
+        return 0;
+    w->cur->hits++;
+    int r = rip_scan_format_hit(&w->cur->out, w->ctx->format, hit->meta, ev,
+                                w->path, w->ctx->with_raw);
+    if (r < 0) {
+        w->failed = r;
+        return r;
+    }
+    return 0;
+}
+
+static int on_event(void *ud, const rip_event *ev)
+{
+    scan_worker *w = ud;
+    w->cur->events++;
+    int r = rip_sigma_match(w->matcher, ev, on_hit, w);
+    return r < 0 ? r : 0;
+}
+
+static void on_error(void *ud, const rip_decode_error *e)
+{
+    scan_worker *w = ud;
+    w->cur->errors++;
+    rip_buf_addf(&w->cur->err, "riposte: '%s' record %llu", e->path,
+                 (unsigned long long)e->index);
+    if (e->line)
+        rip_buf_addf(&w->cur->err, " (line %llu)", (unsigned long long)e->line);
+    rip_buf_addf(&w->cur->err, ": %s\n", e->reason);
+}
+
+static void scan_one(scan_worker *w, size_t i)
+{
+    scan_ctx *ctx = w->ctx;
+    scan_file *f = &ctx->files[i];
+    const rip_input *in = &ctx->inputs.items[i];
+    w->cur = f;
+    w->path = in->path;
+    if (in->err) {
+        f->read_err = in->err;
+        rip_buf_addf(&f->err, "riposte: cannot read '%s': %s\n", in->path,
+                     rip_strerror(in->err));
+        return;
+    }
+    rip_buf_reset(&w->data);
+    int r = rip_input_read(in->path, ctx->max_file, &w->data);
+    if (r < 0) {
+        f->read_err = r;
+        rip_buf_addf(&f->err, "riposte: cannot read '%s': %s\n", in->path, rip_strerror(r));
+        return;
+    }
+    f->bytes = w->data.len;
+    r = rip_decode_buffer(&w->dec, in->path, w->data.ptr, w->data.len);
+    if (r < 0 && r != RIP_EFORMAT && w->failed)
+        rip_buf_addf(&f->err, "riposte: '%s': %s\n", in->path, rip_strerror(w->failed));
+}
+
+static void *worker_main(void *arg)
+{
+    scan_worker *w = arg;
+    scan_ctx *ctx = w->ctx;
+    for (;;) {
+        size_t i = atomic_fetch_add(&ctx->next, 1);
+        if (i >= ctx->inputs.count)
+            break;
+        scan_one(w, i);
+        pthread_mutex_lock(&ctx->lock);
+        ctx->files[i].done = 1;
+        pthread_cond_broadcast(&ctx->cond);
+        pthread_mutex_unlock(&ctx->lock);
+    }
+    return NULL;
+}
+
+static int worker_init(scan_worker *w, scan_ctx *ctx)
+{
+    memset(w, 0, sizeof(*w));
+    w->ctx = ctx;
+    rip_buf_init(&w->data, 0);
+    rip_decoder_init(&w->dec, on_event, on_error, w, NULL);
+    w->matcher = rip_sigma_matcher_new(ctx->rs);
+    return w->matcher ? 0 : RIP_ENOMEM;
+}
+
+static void worker_release(scan_worker *w)
+{
+    rip_sigma_matcher_free(w->matcher);
+    rip_decoder_release(&w->dec);
+    rip_buf_release(&w->data);
+}
+
+/* ---- rules ---- */
+
+typedef struct diag_state {
+    unsigned errors;
+} diag_state;
+
+static void on_diag(void *ud, const rip_sigma_diag *d)
+{
+    diag_state *s = ud;
+    if (!d->warning)
+        s->errors++;
+    fprintf(stderr, "riposte: %s%s\n", d->warning ? "warning: " : "", d->text);
+}
+
+/* Loads riposte's built-in rules into rs. 0 or RIP_E*. */
+int rip_cli_load_builtin_rules(rip_sigma_ruleset *rs)
+{
+    int ret = 0;
+    for (size_t i = 0; i < rip_builtin_rules_count; i++) {
+        char name[512];
+        snprintf(name, sizeof(name), "rules/%s", rip_builtin_rules[i].name);
+        int r = rip_sigma_load_buffer(rs, name, rip_builtin_rules[i].data,
+                                      rip_builtin_rules[i].size);
+        if (r < 0 && !ret)
+            ret = r;
+    }
+    return ret;
+}
+
+/* ---- correlation (main thread) ---- */
+
+typedef struct corr_out {
+    rip_scan_format format;
+    rip_sigma_level min_level;
+    uint64_t hits;
+    rip_buf line;
+} corr_out;
+
+static int on_corr_hit(void *ud, const rip_corr_hit *hit)
+{
+    corr_out *o = ud;
+    if (hit->meta->level < o->min_level)
+        return 0;
+    rip_scan_corr_event *evs = calloc(hit->nobs ? hit->nobs : 1, sizeof(*evs));
+    if (!evs)
+        return RIP_ENOMEM;
+    for (size_t i = 0; i < hit->nobs; i++) {
+        evs[i].id = hit->obs[i]->event_id;
+        evs[i].time_ns = hit->obs[i]->time_ns;
+        evs[i].path = hit->obs[i]->path;
+        evs[i].index = hit->obs[i]->index;
+    }
+    rip_buf_reset(&o->line);
+    int r = rip_scan_format_corr(&o->line, o->format, hit->meta, hit->group, evs, hit->nobs,
+                                 hit->first_ns, hit->last_ns);
+    free(evs);
+    if (r < 0)
+        return r;
+    fwrite(o->line.ptr, 1, o->line.len, stdout);
+    o->hits++;
+    return 0;
+}
+
+/* ---- progress ---- */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int cmd_scan(int argc, char **argv)
+{
+    const char *rule_paths[256];
+    size_t nrule_paths = 0;
+    const char *placeholders = NULL;
+    const char *paths[4096];
+    size_t npaths = 0;
+    long threads = 1;
+    int ret = RIP_EXIT_ERROR;
+    scan_ctx ctx;
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.format = RIP_SCAN_TEXT;
+    ctx.min_level = RIP_SIGMA_LEVEL_NONE;
+    ctx.max_file = RIP_INPUT_DEFAULT_MAX_FILE;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = NULL;
+#define OPTARG(name)                                                              \
+        (!strcmp(a, name) ? (i + 1 < argc ? (val = argv[++i]) : NULL)            \
+         : (!strncmp(a, name "=", sizeof(name)) ? (val = a + sizeof(name)) : NULL))
+        if (!strcmp(a, "--")) {
+            for (i++; i < argc; i++) {
+                if (npaths >= sizeof(paths) / sizeof(paths[0]))
+                    return rip_cli_error("too many paths (at most %zu); name a folder instead",
+                                         sizeof(paths) / sizeof(paths[0]));
+                paths[npaths++] = argv[i];
+            }
+            break;
+        } else if (OPTARG("--rules")) {
+            if (nrule_paths >= sizeof(rule_paths) / sizeof(rule_paths[0]))
+                return rip_cli_error("too many --rules (at most 256)");
+            rule_paths[nrule_paths++] = val;
+        } else if (OPTARG("--placeholders")) {
+            placeholders = val;
+        } else if (OPTARG("--format")) {
+            if (rip_scan_format_parse(val, &ctx.format) < 0)
+                return rip_cli_error("--format: unknown format '%s' (expected text, jsonl or ocsf)", val);
+        } else if (OPTARG("--min-level")) {
+            if (rip_sigma_level_parse(val, &ctx.min_level) < 0)
+                return rip_cli_error("--min-level: unknown level '%s' (expected informational, low, medium, high or critical)", val);
+        } else if (OPTARG("--threads")) {
+            char *end;
+            errno = 0;
+            threads = strtol(val, &end, 10);
+            if (errno || *end || threads < 1 || threads > SCAN_MAX_THREADS)
+                return rip_cli_error("--threads: expected a number from 1 to %d, got '%s'",
+                                     SCAN_MAX_THREADS, val);
+        } else if (!strcmp(a, "--raw")) {
+            ctx.with_raw = 1;
+        } else if (a[0] == '-' && a[1] == '-') {
+            if (!strcmp(a, "--rules") || !strcmp(a, "--format") || !strcmp(a, "--min-level") ||
+                !strcmp(a, "--threads") || !strcmp(a, "--placeholders"))
+                return rip_cli_error("option '%s' needs a value", a);
+            return rip_cli_error("unknown option '%s'; see 'riposte scan --help'", a);
+        } else {
+            if (npaths >= sizeof(paths) / sizeof(paths[0]))
+                return rip_cli_error("too many paths (at most %zu); name a folder instead",
+                                     sizeof(paths) / sizeof(paths[0]));
+            paths[npaths++] = a;
+        }
+#undef OPTARG
+    }
+    if (npaths == 0) {
+        cmd_scan_usage(stderr);
+        return RIP_EXIT_ERROR;
+    }
+
+    /* Rules. */
+    diag_state ds = { 0 };
+    rip_sigma_ruleset *rs = rip_sigma_ruleset_new(on_diag, &ds);
+    if (!rs)
+        return rip_cli_error("out of memory");
+    int load_failed = 0;
+    if (placeholders && rip_sigma_load_placeholders(rs, placeholders) < 0)
+        load_failed = 1;
+    if (nrule_paths == 0) {
+        if (rip_cli_load_builtin_rules(rs) < 0)
+            load_failed = 1;
+    }
+    for (size_t i = 0; i < nrule_paths; i++) {
+        int r = rip_sigma_load_path(rs, rule_paths[i]);
+        if (r == RIP_ENOENT || r == RIP_EIO) {
+            rip_cli_error("cannot read rules '%s': %s", rule_paths[i], rip_strerror(r));
+            load_failed = 1;
+        } else if (r < 0) {
+            load_failed = 1;
+        }
+    }
+    if (rip_sigma_compile(rs) < 0)
+        load_failed = 1;
+    if (rip_sigma_rule_count(rs) == 0) {
+        rip_cli_error("no rules loaded");
+        goto out_rules;
+    }
+    ctx.rs = rs;
+    ctx.corr = rip_corr_new(rs, 0);
+    if (!ctx.corr) {
+        rip_cli_error("out of memory");
+        goto out_rules;
+    }
+    if (rip_corr_count(ctx.corr) == 0) {
+        rip_corr_free(ctx.corr);
+        ctx.corr = NULL;
+    }
+    corr_out co = { .format = ctx.format, .min_level = ctx.min_level };
+    rip_buf_init(&co.line, 0);
+
+    /* Inputs. */
+    rip_input_list_init(&ctx.inputs);
+    for (size_t i = 0; i < npaths; i++) {
+        int r = rip_input_expand(&ctx.inputs, paths[i]);
+        if (r < 0) {
+            rip_cli_error("cannot list '%s': %s", paths[i], rip_strerror(r));
+            goto out_inputs;
+        }
+    }
+    size_t n = ctx.inputs.count;
+    ctx.files = calloc(n ? n : 1, sizeof(*ctx.files));
+    if (!ctx.files) {
+        rip_cli_error("out of memory");
+        goto out_inputs;
+    }
+    for (size_t i = 0; i < n; i++) {
+        rip_buf_init(&ctx.files[i].out, 0);
+        rip_buf_init(&ctx.files[i].err, 0);
+    }
+    uint64_t total_bytes = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct stat st;
+        if (strcmp(ctx.inputs.items[i].path, "-") && stat(ctx.inputs.items[i].path, &st) == 0)
+            total_bytes += (uint64_t)st.st_size;
+    }
+    int progress = isatty(2) && total_bytes > ((uint64_t)64 << 20);
+
+    pthread_mutex_init(&ctx.lock, NULL);
+    pthread_cond_init(&ctx.cond, NULL);
+    atomic_init(&ctx.next, 0);
+    if ((size_t)threads > n && n > 0)
+        threads = (long)n;
+    scan_worker *workers = calloc((size_t)threads, sizeof(*workers));
+    pthread_t *tids = calloc((size_t)threads, sizeof(*tids));
+    int nstarted = 0;
+    if (!workers || !tids) {
+        rip_cli_error("out of memory");
+        goto out_threads;
+    }
+    for (long t = 0; t < threads; t++) {
+        if (worker_init(&workers[t], &ctx) < 0) {
+            rip_cli_error("out of memory");
+            goto out_threads;
+        }
+    }
+    if (threads > 1) {
+        for (long t = 0; t < threads; t++) {
+            if (pthread_create(&tids[t], NULL, worker_main, &workers[t]) != 0) {
+                rip_cli_error("cannot start thread: %s", strerror(errno));
+                break;
+            }
+            nstarted++;
+        }
+        if (nstarted == 0)
+            goto out_threads;
+    }
+
+    /* Flush results in input order; with one thread, do the work here. */
+    rip_scan_summary sum;
+    memset(&sum, 0, sizeof(sum));
+    int read_errors = 0;
+    double t0 = now_s(), last_progress = t0;
+    uint64_t done_bytes = 0;
+    if (ctx.format == RIP_SCAN_OCSF || ctx.format == RIP_SCAN_JSONL)
+        setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+    for (size_t i = 0; i < n; i++) {
+        scan_file *f = &ctx.files[i];
+        if (nstarted == 0) {
+            atomic_store(&ctx.next, i + 1);
+            scan_one(&workers[0], i);
+        } else {
+            pthread_mutex_lock(&ctx.lock);
+            while (!f->done)
+                pthread_cond_wait(&ctx.cond, &ctx.lock);
+            pthread_mutex_unlock(&ctx.lock);
+        }
+        if (f->out.len)
+            fwrite(f->out.ptr, 1, f->out.len, stdout);
+        for (size_t k = 0; ctx.corr && k < f->obs.n; k++) {
+            int r = rip_corr_observe(ctx.corr, f->obs.v[k], on_corr_hit, &co);
+            if (r < 0) {
+                rip_cli_error("correlation: %s", rip_strerror(r));
+                break;
+            }
+        }
+        obs_list_release(&f->obs);
+        if (f->err.len) {
+            fflush(stdout);
+            fwrite(f->err.ptr, 1, f->err.len, stderr);
+        }
+        sum.files++;
+        sum.events += f->events;
+        sum.hits += f->hits;
+        sum.errors += f->errors;
+        sum.bytes += f->bytes;
+        done_bytes += f->bytes;
+        if (f->read_err)
+            read_errors++;
+        rip_buf_release(&f->out);
+        rip_buf_release(&f->err);
+        if (progress && now_s() - last_progress > 0.25) {
+            last_progress = now_s();
+            fprintf(stderr, "\rscanning: %zu/%zu files, %.0f MB, %llu hits",
+                    i + 1, n, (double)done_bytes / 1e6, (unsigned long long)sum.hits);
+        }
+    }
+    if (progress)
+        fputs("\r\033[K", stderr);
+    for (int t = 0; t < nstarted; t++)
+        pthread_join(tids[t], NULL);
+    nstarted = 0;
+    if (ctx.corr && rip_corr_flush(ctx.corr, on_corr_hit, &co) < 0)
+        rip_cli_error("correlation: out of memory");
+    sum.hits += co.hits;
+    sum.seconds = now_s() - t0;
+    sum.rules = rip_sigma_rule_count(rs);
+    fflush(stdout);
+    if (ctx.format == RIP_SCAN_TEXT) {
+        rip_buf line = RIP_BUF_INIT;
+        rip_scan_format_summary(&line, &sum);
+        fputs(line.ptr, stdout);
+        rip_buf_release(&line);
+    } else if (isatty(2)) {
+        rip_buf line = RIP_BUF_INIT;
+        rip_scan_format_summary(&line, &sum);
+        fputs(line.ptr, stderr);
+        rip_buf_release(&line);
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        rip_cli_error("cannot write output: %s", strerror(errno));
+        ret = RIP_EXIT_ERROR;
+    } else if (read_errors || load_failed) {
+        ret = RIP_EXIT_ERROR;
+    } else {
+        ret = sum.hits ? RIP_EXIT_PARTIAL : RIP_EXIT_OK;
+    }
+
+out_threads:
+    for (int t = 0; t < nstarted; t++)
+        pthread_join(tids[t], NULL);
+    if (workers)
+        for (long t = 0; t < threads; t++)
+            worker_release(&workers[t]);
+    free(workers);
+    free(tids);
+    pthread_mutex_destroy(&ctx.lock);
+    pthread_cond_destroy(&ctx.cond);
+    for (size_t i = 0; ctx.files && i < n; i++) {
+        rip_buf_release(&ctx.files[i].out);
+        rip_buf_release(&ctx.files[i].err);
+        obs_list_release(&ctx.files[i].obs);
+    }
+    free(ctx.files);
+    rip_buf_release(&co.line);
+out_inputs:
+    rip_input_list_release(&ctx.inputs);
+out_rules:
+    rip_corr_free(ctx.corr);
+    rip_sigma_ruleset_free(rs);
+    return ret;
+}

@@ -1,0 +1,484 @@
+/* scan-output.c — text, jsonl and OCSF forms of a rule hit. */
+#include "cli/scan-output.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "config.h"
+#include "util/err.h"
+#include "util/json.h"
+#include "util/timeutil.h"
+
+int rip_scan_format_parse(const char *s, rip_scan_format *out)
+{
+    if (!strcmp(s, "text"))
+        *out = RIP_SCAN_TEXT;
+    else if (!strcmp(s, "jsonl") || !strcmp(s, "json"))
+        *out = RIP_SCAN_JSONL;
+    else if (!strcmp(s, "ocsf"))
+        *out = RIP_SCAN_OCSF;
+    else
+        return RIP_EINVAL;
+    return 0;
+}
+
+/* Who did it, as one string: ARN, else user, else principal id. */
+static rip_slice event_actor(const rip_event *ev)
+{
+    if (ev->actor.arn.ptr)
+        return ev->actor.arn;
+    if (ev->actor.user.ptr)
+        return ev->actor.user;
+    return ev->actor.principal_id;
+}
+
+/* What happened: the API call, or the finding type. */
+static rip_slice event_name(const rip_event *ev)
+{
+    if (ev->kind == RIP_EVENT_FINDING && ev->finding.type.ptr)
+        return ev->finding.type;
+    return ev->action.name;
+}
+
+/* Appends s with control bytes replaced, so a hostile record cannot drive
+ * the terminal; "-" when absent. */
+static void add_safe(rip_buf *b, rip_slice s)
+{
+    if (!s.ptr) {
+        rip_buf_addc(b, '-');
+        return;
+    }
+    size_t n = s.len > 512 ? 512 : s.len;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s.ptr[i];
+        rip_buf_addc(b, c < 0x20 || c == 0x7f ? '?' : (char)c);
+    }
+    if (n < s.len)
+        rip_buf_adds(b, "...");
+}
+
+static void add_time(rip_buf *b, int64_t ns)
+{
+    char t[RIP_TIME_FMT_MAX];
+    if (ns)
+        rip_buf_adds(b, rip_time_format(ns, t));
+    else
+        rip_buf_adds(b, "-");
+}
+
+static void jw_time(rip_jw *w, int64_t ns)
+{
+    char t[RIP_TIME_FMT_MAX];
+    if (ns)
+        rip_jw_str(w, rip_time_format(ns, t));
+    else
+        rip_jw_null(w);
+}
+
+static void jw_opt(rip_jw *w, const char *key, rip_slice s)
+{
+    if (!s.ptr)
+        return;
+    rip_jw_key(w, key);
+    rip_jw_slice(w, s);
+}
+
+static void jw_rule(rip_jw *w, const rip_sigma_meta *m)
+{
+    rip_jw_key(w, "rule");
+    rip_jw_obj_begin(w);
+    rip_jw_key(w, "id");
+    rip_jw_str(w, m->id);
+    rip_jw_key(w, "name");
+    rip_jw_str(w, m->name);
+    rip_jw_key(w, "title");
+    rip_jw_str(w, m->title);
+    rip_jw_key(w, "level");
+    rip_jw_str(w, m->level ? rip_sigma_level_name(m->level) : NULL);
+    rip_jw_key(w, "tags");
+    rip_jw_arr_begin(w);
+    for (uint32_t i = 0; i < m->tags.n; i++)
+        rip_jw_str(w, m->tags.v[i]);
+    rip_jw_arr_end(w);
+    rip_jw_key(w, "path");
+    rip_jw_str(w, m->path);
+    rip_jw_obj_end(w);
+}
+
+static void jw_event(rip_jw *w, const rip_event *ev)
+{
+    rip_jw_key(w, "event");
+    rip_jw_obj_begin(w);
+    rip_jw_key(w, "id");
+    rip_jw_slice(w, ev->id);
+    rip_jw_key(w, "time");
+    jw_time(w, ev->time_ns);
+    rip_jw_key(w, "name");
+    rip_jw_slice(w, event_name(ev));
+    rip_jw_key(w, "actor");
+    rip_jw_slice(w, event_actor(ev));
+    rip_jw_key(w, "source_ip");
+    rip_jw_slice(w, ev->source.ip);
+    rip_jw_key(w, "account");
+    rip_jw_slice(w, ev->account);
+    rip_jw_key(w, "region");
+    rip_jw_slice(w, ev->region);
+    rip_jw_key(w, "cloud");
+    rip_jw_str(w, rip_cloud_name(ev->cloud));
+    rip_jw_key(w, "format");
+    rip_jw_str(w, rip_format_name(ev->format));
+    jw_opt(w, "service", ev->action.service);
+    jw_opt(w, "access_key", ev->actor.access_key);
+    jw_opt(w, "user_agent", ev->source.user_agent);
+    jw_opt(w, "error_code", ev->action.error_code);
+    rip_jw_obj_end(w);
+}
+
+static void jw_input(rip_jw *w, const char *path, uint64_t index)
+{
+    rip_jw_key(w, "input");
+    rip_jw_obj_begin(w);
+    rip_jw_key(w, "path");
+    rip_jw_str(w, path);
+    rip_jw_key(w, "index");
+    rip_jw_u64(w, index);
+    rip_jw_obj_end(w);
+}
+
+static int ocsf_severity_id(rip_sigma_level l)
+{
+    switch (l) {
+    case RIP_SIGMA_LEVEL_INFORMATIONAL: return 1;
+    case RIP_SIGMA_LEVEL_LOW: return 2;
+    case RIP_SIGMA_LEVEL_MEDIUM: return 3;
+    case RIP_SIGMA_LEVEL_HIGH: return 4;
+    case RIP_SIGMA_LEVEL_CRITICAL: return 5;
+    default: return 0;
+    }
+}
+
+static const char *const ocsf_severity_names[] = {
+    "Unknown", "Informational", "Low", "Medium", "High", "Critical",
+};
+
+/* The OCSF Detection Finding (class 2004) envelope up to finding_info. */
+static void ocsf_begin(rip_jw *w, const rip_sigma_meta *m, int64_t time_ns)
+{
+    int sev = ocsf_severity_id(m->level);
+    rip_jw_obj_begin(w);
+    rip_jw_key(w, "activity_id");
+    rip_jw_i64(w, 1);
+    rip_jw_key(w, "activity_name");
+    rip_jw_str(w, "Create");
+    rip_jw_key(w, "category_uid");
+    rip_jw_i64(w, 2);
+    rip_jw_key(w, "category_name");
+    rip_jw_str(w, "Findings");
+    rip_jw_key(w, "class_uid");
+    rip_jw_i64(w, 2004);
+    rip_jw_key(w, "class_name");
+    rip_jw_str(w, "Detection Finding");
+    rip_jw_key(w, "type_uid");
+    rip_jw_i64(w, 200401);
+    rip_jw_key(w, "type_name");
+    rip_jw_str(w, "Detection Finding: Create");
+    rip_jw_key(w, "severity_id");
+    rip_jw_i64(w, sev);
+    rip_jw_key(w, "severity");
+    rip_jw_str(w, ocsf_severity_names[sev]);
+    rip_jw_key(w, "status_id");
+    rip_jw_i64(w, 1);
+    rip_jw_key(w, "status");
+    rip_jw_str(w, "New");
+    rip_jw_key(w, "time");
+    rip_jw_i64(w, time_ns / 1000000);
+    rip_jw_key(w, "message");
+    rip_jw_str(w, m->title);
+    rip_jw_key(w, "metadata");
+    rip_jw_obj_begin(w);
+    rip_jw_key(w, "version");
+    rip_jw_str(w, "1.3.0");
+    rip_jw_key(w, "product");
+    rip_jw_obj_begin(w);
+    rip_jw_key(w, "name");
+    rip_jw_str(w, "riposte");
+    rip_jw_key(w, "vendor_name");
+    rip_jw_str(w, "riposte");
+    rip_jw_key(w, "version");
+    rip_jw_str(w, RIPOSTE_VERSION);
+    rip_jw_obj_end(w);
+    rip_jw_obj_end(w);
+}
+
+static void ocsf_analytic(rip_jw *w, const rip_sigma_meta *m)
+{
+    rip_jw_key(w, "title");
+    rip_jw_str(w, m->title);
+    if (m->description) {
+        rip_jw_key(w, "desc");
+        rip_jw_str(w, m->description);
+    }
+    rip_jw_key(w, "types");
+    rip_jw_arr_begin(w);
+    for (uint32_t i = 0; i < m->tags.n; i++)
+        rip_jw_str(w, m->tags.v[i]);
+    rip_jw_arr_end(w);
+    rip_jw_key(w, "analytic");
+    rip_jw_obj_begin(w);
+    rip_jw_key(w, "uid");
+    rip_jw_str(w, m->id);
+    rip_jw_key(w, "name");
+    rip_jw_str(w, m->name ? m->name : m->title);
+    rip_jw_key(w, "type_id");
+    rip_jw_i64(w, 1);
+    rip_jw_key(w, "type");
+    rip_jw_str(w, "Rule");
+    rip_jw_obj_end(w);
+}
+
+static void write_ocsf(rip_jw *w, const rip_sigma_meta *m, const rip_event *ev,
+                       const char *path)
+{
+    ocsf_begin(w, m, ev->time_ns);
+    rip_jw_key(w, "finding_info");
+    rip_jw_obj_begin(w);
+    rip_jw_key(w, "uid");
+    {
+        rip_buf uid = RIP_BUF_INIT;
+        rip_buf_addf(&uid, "%s:%.*s", m->id ? m->id : "", (int)ev->id.len,
+                     ev->id.ptr ? ev->id.ptr : "");
+        rip_jw_strn(w, uid.ptr, uid.len);
+        rip_buf_release(&uid);
+    }
+    ocsf_analytic(w, m);
+    rip_jw_key(w, "first_seen_time");
+    rip_jw_i64(w, ev->time_ns / 1000000);
+    rip_jw_key(w, "last_seen_time");
+    rip_jw_i64(w, ev->time_ns / 1000000);
+    rip_jw_key(w, "related_events");
+    rip_jw_arr_begin(w);
+    rip_jw_obj_begin(w);
+    rip_jw_key(w, "uid");
+    rip_jw_slice(w, ev->id);
+    rip_jw_obj_end(w);
+    rip_jw_arr_end(w);
+    rip_jw_obj_end(w);
+
+    rip_jw_key(w, "cloud");
+    rip_jw_obj_begin(w);
+    rip_jw_key(w, "provider");
+    rip_jw_str(w, ev->cloud == RIP_CLOUD_GCP ? "GCP" : ev->cloud == RIP_CLOUD_AWS ? "AWS" : "Unknown");
+    if (ev->account.ptr) {
+        rip_jw_key(w, "account");
+        rip_jw_obj_begin(w);
+        rip_jw_key(w, "uid");
+        rip_jw_slice(w, ev->account);
+        rip_jw_obj_end(w);
+    }
+    jw_opt(w, "region", ev->region);
+    rip_jw_obj_end(w);
+
+    if (event_actor(ev).ptr) {
+        rip_jw_key(w, "actor");
+        rip_jw_obj_begin(w);
+        rip_jw_key(w, "user");
+        rip_jw_obj_begin(w);
+        jw_opt(w, "uid", event_actor(ev));
+        jw_opt(w, "name", ev->actor.user);
+        jw_opt(w, "type", ev->actor.type);
+        jw_opt(w, "credential_uid", ev->actor.access_key);
+        rip_jw_obj_end(w);
+        rip_jw_obj_end(w);
+    }
+    if (ev->source.ip.ptr || ev->source.user_agent.ptr) {
+        rip_jw_key(w, "src_endpoint");
+        rip_jw_obj_begin(w);
+        jw_opt(w, "ip", ev->source.ip);
+        rip_jw_obj_end(w);
+    }
+    if (ev->action.name.ptr) {
+        rip_jw_key(w, "api");
+        rip_jw_obj_begin(w);
+        jw_opt(w, "operation", ev->action.name);
+        if (ev->action.service.ptr) {
+            rip_jw_key(w, "service");
+            rip_jw_obj_begin(w);
+            jw_opt(w, "name", ev->action.service);
+            rip_jw_obj_end(w);
+        }
+        rip_jw_obj_end(w);
+    }
+    rip_jw_key(w, "unmapped");
+    rip_jw_obj_begin(w);
+    jw_input(w, path, ev->input_index);
+    rip_jw_obj_end(w);
+    rip_jw_obj_end(w);
+}
+
+int rip_scan_format_hit(rip_buf *out, rip_scan_format fmt, const rip_sigma_meta *meta,
+                        const rip_event *ev, const char *path, int with_raw)
+{
+    size_t start = out->len;
+    int r = 0;
+    if (fmt == RIP_SCAN_TEXT) {
+        add_time(out, ev->time_ns);
+        rip_buf_addf(out, "  %-13s %s  ",
+                     meta->level ? rip_sigma_level_name(meta->level) : "-",
+                     meta->title ? meta->title : "(untitled)");
+        add_safe(out, event_name(ev));
+        rip_buf_adds(out, " by ");
+        add_safe(out, event_actor(ev));
+        if (ev->source.ip.ptr) {
+            rip_buf_adds(out, " from ");
+            add_safe(out, ev->source.ip);
+        }
+        if (ev->account.ptr || ev->region.ptr) {
+            rip_buf_adds(out, " in ");
+            add_safe(out, ev->account);
+            rip_buf_addc(out, '/');
+            add_safe(out, ev->region);
+        }
+        rip_buf_adds(out, "  [");
+        add_safe(out, rip_slice_cstr(path));
+        r = rip_buf_addf(out, "#%" PRIu64 "]\n", ev->input_index);
+    } else {
+        rip_jw w;
+        rip_jw_init(&w, out);
+        if (fmt == RIP_SCAN_OCSF) {
+            write_ocsf(&w, meta, ev, path);
+        } else {
+            rip_jw_obj_begin(&w);
+            jw_rule(&w, meta);
+            jw_event(&w, ev);
+            jw_input(&w, path, ev->input_index);
+            if (with_raw && ev->raw) {
+                rip_jw_key(&w, "raw");
+                rip_slice t = rip_json_text(ev->raw);
+                rip_jw_raw(&w, t.ptr, t.len);
+            }
+            rip_jw_obj_end(&w);
+        }
+        r = rip_jw_finish(&w);
+        if (r == 0)
+            r = rip_buf_addc(out, '\n');
+    }
+    if (r < 0) {
+        out->len = start;
+        out->ptr[start] = '\0';
+    }
+    return r;
+}
+
+int rip_scan_format_corr(rip_buf *out, rip_scan_format fmt, const rip_sigma_meta *meta,
+                         const char *group, const rip_scan_corr_event *evs, size_t nevs,
+                         int64_t first_ns, int64_t last_ns)
+{
+    size_t start = out->len;
+    int r = 0;
+    if (fmt == RIP_SCAN_TEXT) {
+        add_time(out, last_ns);
+        rip_buf_addf(out, "  %-13s %s  %zu events",
+                     meta->level ? rip_sigma_level_name(meta->level) : "-",
+                     meta->title ? meta->title : "(untitled)", nevs);
+        if (group && *group) {
+            rip_buf_adds(out, " for ");
+            add_safe(out, rip_slice_cstr(group));
+        }
+        rip_buf_adds(out, " since ");
+        add_time(out, first_ns);
+        r = rip_buf_addc(out, '\n');
+    } else {
+        rip_jw w;
+        rip_jw_init(&w, out);
+        if (fmt == RIP_SCAN_OCSF) {
+            ocsf_begin(&w, meta, last_ns);
+            rip_jw_key(&w, "finding_info");
+            rip_jw_obj_begin(&w);
+            rip_jw_key(&w, "uid");
+            rip_buf uid = RIP_BUF_INIT;
+            rip_buf_addf(&uid, "%s:%s:%" PRId64, meta->id ? meta->id : "", group ? group : "",
+                         first_ns);
+            rip_jw_strn(&w, uid.ptr, uid.len);
+            rip_buf_release(&uid);
+            ocsf_analytic(&w, meta);
+            rip_jw_key(&w, "first_seen_time");
+            rip_jw_i64(&w, first_ns / 1000000);
+            rip_jw_key(&w, "last_seen_time");
+            rip_jw_i64(&w, last_ns / 1000000);
+            rip_jw_key(&w, "related_events");
+            rip_jw_arr_begin(&w);
+            for (size_t i = 0; i < nevs; i++) {
+                rip_jw_obj_begin(&w);
+                rip_jw_key(&w, "uid");
+                rip_jw_str(&w, evs[i].id);
+                rip_jw_obj_end(&w);
+            }
+            rip_jw_arr_end(&w);
+            rip_jw_obj_end(&w);
+            rip_jw_key(&w, "unmapped");
+            rip_jw_obj_begin(&w);
+            rip_jw_key(&w, "group");
+            rip_jw_str(&w, group);
+            rip_jw_obj_end(&w);
+            rip_jw_obj_end(&w);
+        } else {
+            rip_jw_obj_begin(&w);
+            jw_rule(&w, meta);
+            rip_jw_key(&w, "correlation");
+            rip_jw_obj_begin(&w);
+            rip_jw_key(&w, "group");
+            rip_jw_str(&w, group);
+            rip_jw_key(&w, "first_time");
+            jw_time(&w, first_ns);
+            rip_jw_key(&w, "last_time");
+            jw_time(&w, last_ns);
+            rip_jw_key(&w, "count");
+            rip_jw_u64(&w, nevs);
+            rip_jw_obj_end(&w);
+            rip_jw_key(&w, "events");
+            rip_jw_arr_begin(&w);
+            for (size_t i = 0; i < nevs; i++) {
+                rip_jw_obj_begin(&w);
+                rip_jw_key(&w, "id");
+                rip_jw_str(&w, evs[i].id);
+                rip_jw_key(&w, "time");
+                jw_time(&w, evs[i].time_ns);
+                rip_jw_key(&w, "input");
+                rip_jw_obj_begin(&w);
+                rip_jw_key(&w, "path");
+                rip_jw_str(&w, evs[i].path);
+                rip_jw_key(&w, "index");
+                rip_jw_u64(&w, evs[i].index);
+                rip_jw_obj_end(&w);
+                rip_jw_obj_end(&w);
+            }
+            rip_jw_arr_end(&w);
+            rip_jw_obj_end(&w);
+        }
+        r = rip_jw_finish(&w);
+        if (r == 0)
+            r = rip_buf_addc(out, '\n');
+    }
+    if (r < 0) {
+        out->len = start;
+        out->ptr[start] = '\0';
+    }
+    return r;
+}
+
+int rip_scan_format_summary(rip_buf *out, const rip_scan_summary *s)
+{
+    double mb = (double)s->bytes / 1e6;
+    int r = rip_buf_addf(out,
+                         "%" PRIu64 " hit%s from %u rules over %" PRIu64 " events in %" PRIu64
+                         " file%s (%.1f MB, %.2f s, %.0f MB/s)",
+                         s->hits, s->hits == 1 ? "" : "s", s->rules, s->events, s->files,
+                         s->files == 1 ? "" : "s", mb, s->seconds,
+                         s->seconds > 0 ? mb / s->seconds : 0.0);
+    if (r == 0 && s->errors)
+        r = rip_buf_addf(out, ", %" PRIu64 " record%s rejected", s->errors,
+                         s->errors == 1 ? "" : "s");
+    if (r == 0)
+        r = rip_buf_addc(out, '\n');
+    return r;
+}
