@@ -25,12 +25,16 @@ typedef struct rip_decode_error {
     uint64_t index;        /* 0-based record index within the input */
     uint64_t line;         /* 1-based line for NDJSON / JSON errors, 0 if unknown */
     uint64_t column;       /* 1-based column for JSON errors, 0 if unknown */
-    const char *reason;    /* "invalid JSON: expected ',' or '}'", "missing eventTime" */
+    const char *reason;    /* "invalid JSON: expected ',' or '}'", "invalid eventTime 'x'" */
+    int whole_input;       /* 1 when the error is about the input as a whole
+                              (gzip, one unparseable JSON document), not one record */
 } rip_decode_error;
 
 typedef struct rip_decode_stats {
     uint64_t decoded;      /* events delivered */
-    uint64_t skipped;      /* records deliberately not events (digest files, empty lines) */
+    uint64_t skipped;      /* records deliberately not events (CloudTrail digest
+                              files, S3 event notifications); blank lines are
+                              not records and are not counted */
     uint64_t errors;       /* records rejected */
 } rip_decode_stats;
 
@@ -49,6 +53,9 @@ typedef struct rip_decoder {
     rip_json_doc doc;
     rip_json_doc inner;             /* for base64 / string-embedded payloads */
     rip_arena arena;                /* per record; reset between records */
+    rip_buf inflated;               /* gunzipped input */
+    rip_buf embedded;               /* decoded base64 / unescaped JSON string */
+    char reason[256];               /* text behind rip_decode_error.reason */
 } rip_decoder;
 
 /* Sets up a decoder; lim NULL means rip_json_default_limits. */
@@ -59,8 +66,20 @@ void rip_decoder_release(rip_decoder *dec);
 
 /* Decodes one input (a file's whole content, gzipped or not). path names
  * it in errors. Returns 0 when the buffer was processed (even if some
- * records were rejected: see stats), RIP_EFORMAT when nothing in it could
- * be recognized, or the negative value an on_event callback returned. */
+ * records were rejected: see stats, and on_error was told each one),
+ * RIP_EFORMAT when nothing in it could be recognized (also reported
+ * through on_error, and counted as one error), or the negative value an
+ * on_event callback returned. Events and error reasons are valid only
+ * during the callback. The data is borrowed for the duration of the call.
+ *
+ * Sniffing: gzip magic -> gunzip (multi-member, capped at max_inflated);
+ * a UTF-8 BOM is skipped; one JSON value -> its container shape; otherwise,
+ * if one of the first lines is a JSON object on its own, NDJSON (each line
+ * one record, a bad line is one error); otherwise one JSON syntax error.
+ *
+ * Limits: the JSON limits of the decoder apply to the buffer and to each
+ * embedded payload (SNS Message, SQS body, Pub/Sub data); an embedded
+ * payload may not embed another. */
 int rip_decode_buffer(rip_decoder *dec, const char *path,
                       const char *data, size_t len);
 

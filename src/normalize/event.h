@@ -8,8 +8,10 @@
  *     that keeps one copies what it needs (rip_event_write_json()).
  *   - An absent value is RIP_SLICE_NULL (ptr NULL). Tri-state flags use
  *     -1 for unknown, 0 false, 1 true.
- *   - time_ns is nanoseconds since the Unix epoch, UTC; 0 when the record
- *     carries no parseable time (the decoder reports that as an error).
+ *   - time_ns is nanoseconds since the Unix epoch, UTC. A time that is
+ *     present but cannot be parsed makes the record an error; a record that
+ *     carries no time at all (partial records, e.g. rule-test fixtures)
+ *     still decodes, with time_ns 0, which writers show as absent.
  */
 #ifndef RIPOSTE_NORMALIZE_EVENT_H
 #define RIPOSTE_NORMALIZE_EVENT_H
@@ -41,6 +43,7 @@ typedef enum rip_format {
     RIP_FORMAT_GUARDDUTY,          /* a GuardDuty finding (API shape) */
     RIP_FORMAT_ASFF,               /* a Security Hub finding */
     RIP_FORMAT_GCP_AUDIT,          /* a GCP Cloud Audit Log entry */
+    RIP_FORMAT_AWS_CONFIG,         /* an AWS Config rule invocation (generic) */
     RIP_FORMAT__COUNT
 } rip_format;
 
@@ -101,13 +104,23 @@ typedef struct rip_event {
     rip_slice detail_type;     /* EventBridge detail-type when the record came in one */
     rip_json_doc *doc;         /* the document the record lives in */
     const rip_json_node *raw;  /* the original record (inner record, not the envelope) */
-    const rip_json_node *envelope; /* the EventBridge/Pub/Sub envelope, or NULL */
+    const rip_json_node *envelope; /* the EventBridge/SNS/Pub/Sub envelope, or NULL */
+    rip_json_doc *envelope_doc;    /* the document envelope lives in (differs from
+                                      doc when the record was embedded in a string) */
+    uint64_t input_index;      /* 0-based index of the record in its input
+                                  (the same numbering as decode errors) */
 } rip_event;
 
 /* Writes ev as one compact JSON object (the jsonl form of `riposte events`):
- * normalized fields, then "raw" with the original record. */
+ * "time" (RFC 3339) and "time_ns", "cloud", "kind", "format", then the
+ * normalized fields that are present (absent ones are left out, not null),
+ * "finding" for findings, and with with_raw "raw" = the original record's
+ * exact text (and "envelope" when it came in one). Errors are sticky in w. */
 void rip_event_write_json(rip_jw *w, const rip_event *ev, int with_raw);
-/* Appends one readable line (no newline) for the text form. */
+/* Appends one readable line (no newline) for the text form: time, cloud,
+ * format, account, region, then actor/action/source for API calls or
+ * severity/type/title for findings. Control bytes in values are written as
+ * '?', so a hostile record cannot drive the terminal. 0 or RIP_E*. */
 int rip_event_write_text(rip_buf *out, const rip_event *ev);
 
 #endif

@@ -1,0 +1,791 @@
+/* decode.c — input sniffing, containers and envelopes; hands each record to
+ * the per-format decoders (decode-aws.c, decode-gcp.c).
+ *
+ * Shapes, outermost first:
+ *   gzip            -> gunzip, then as below
+ *   one JSON value  -> array of records | object (container or record)
+ *   NDJSON          -> each line one value, as above; a bad line is one error
+ * Object records are classified by their keys (classify()). Containers:
+ *   {"Records":[...]} (CloudTrail S3 objects; also SNS/SQS Lambda batches),
+ *   {"Findings":[...]} / {"findings":[...]} (ASFF or GuardDuty exports),
+ *   EventBridge events (Security Hub ones carry detail.findings[]),
+ *   SNS notifications and SQS messages (JSON in a string), Pub/Sub push
+ *   (base64 JSON in message.data).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "normalize/decode-private.h"
+#include "sources/input.h"
+#include "util/base64.h"
+#include "util/err.h"
+#include "util/timeutil.h"
+
+#define MAX_CONTAINER_DEPTH 4
+#define RECORD_ARENA_CAP ((size_t)64 << 20)
+
+/* ---- helpers shared with the format decoders ---- */
+
+static bool key_eq_ci(const rip_json_node *k, const char *key, size_t klen)
+{
+    if (k->len != klen || (k->flags & RIP_JSON_F_ESCAPED))
+        return false;
+    for (size_t i = 0; i < klen; i++) {
+        unsigned char a = (unsigned char)k->ptr[i], b = (unsigned char)key[i];
+        if (a >= 'A' && a <= 'Z')
+            a = (unsigned char)(a + 32);
+        if (b >= 'A' && b <= 'Z')
+            b = (unsigned char)(b + 32);
+        if (a != b)
+            return false;
+    }
+    return true;
+}
+
+const rip_json_node *rip_rec_get(const rip_rec *r, const rip_json_node *obj, const char *key)
+{
+    if (!rip_json_is(obj, RIP_JSON_OBJECT))
+        return NULL;
+    const rip_json_node *n = rip_json_get(obj, key);
+    if (n || !r->ci)
+        return n;
+    size_t klen = strlen(key);
+    RIP_JSON_EACH(k, obj) {
+        if (key_eq_ci(k, key, klen))
+            return k + 1;
+    }
+    return NULL;
+}
+
+const rip_json_node *rip_rec_path(const rip_rec *r, const rip_json_node *obj, const char *path)
+{
+    char key[64];
+    while (obj && *path) {
+        const char *dot = strchr(path, '.');
+        size_t n = dot ? (size_t)(dot - path) : strlen(path);
+        if (n >= sizeof(key))
+            return NULL;
+        memcpy(key, path, n);
+        key[n] = '\0';
+        obj = rip_rec_get(r, obj, key);
+        path += n + (dot ? 1 : 0);
+    }
+    return obj;
+}
+
+rip_slice rip_rec_node_str(const rip_rec *r, const rip_json_node *n)
+{
+    if (!n)
+        return RIP_SLICE_NULL;
+    if (n->type == RIP_JSON_STRING)
+        return rip_json_str(r->doc, n);
+    if (n->type == RIP_JSON_NUMBER)
+        return rip_slice_make(n->ptr, n->len);
+    return RIP_SLICE_NULL;
+}
+
+rip_slice rip_rec_str(const rip_rec *r, const rip_json_node *obj, const char *key)
+{
+    return rip_rec_node_str(r, rip_rec_get(r, obj, key));
+}
+
+rip_slice rip_rec_pstr(const rip_rec *r, const rip_json_node *obj, const char *path)
+{
+    return rip_rec_node_str(r, rip_rec_path(r, obj, path));
+}
+
+int8_t rip_rec_tri(const rip_rec *r, const rip_json_node *n)
+{
+    if (!n)
+        return -1;
+    if (n->type == RIP_JSON_TRUE)
+        return 1;
+    if (n->type == RIP_JSON_FALSE)
+        return 0;
+    rip_slice s = rip_rec_node_str(r, n);
+    if (rip_slice_eq(s, "true") || rip_slice_eq(s, "True"))
+        return 1;
+    if (rip_slice_eq(s, "false") || rip_slice_eq(s, "False"))
+        return 0;
+    return -1;
+}
+
+rip_slice rip_rec_tail(rip_slice s)
+{
+    if (!s.ptr)
+        return s;
+    for (size_t i = s.len; i > 0; i--)
+        if (s.ptr[i - 1] == '/')
+            return rip_slice_make(s.ptr + i, s.len - i);
+    for (size_t i = s.len; i > 0; i--)
+        if (s.ptr[i - 1] == ':')
+            return rip_slice_make(s.ptr + i, s.len - i);
+    return s;
+}
+
+const char *rip_rec_excerpt(rip_slice s, char *buf, size_t size)
+{
+    size_t n = 0, max = size > 4 ? size - 4 : 0;
+    for (size_t i = 0; i < s.len && n < max; i++) {
+        unsigned char c = (unsigned char)s.ptr[i];
+        buf[n++] = (c < 0x20 || c >= 0x7f || c == '\'') ? '?' : (char)c;
+    }
+    if (n < s.len && size >= 4) {
+        memcpy(buf + n, "...", 3);
+        n += 3;
+    }
+    if (size)
+        buf[n < size ? n : size - 1] = '\0';
+    return buf;
+}
+
+static void report_ex(rip_decoder *dec, const char *path, uint64_t index, uint64_t line,
+                      uint64_t column, int whole)
+{
+    dec->stats.errors++;
+    if (!dec->on_error)
+        return;
+    rip_decode_error e = {
+        .path = path, .index = index, .line = line, .column = column, .reason = dec->reason,
+        .whole_input = whole,
+    };
+    dec->on_error(dec->ud, &e);
+}
+
+static void report(rip_decoder *dec, const char *path, uint64_t index, uint64_t line,
+                   uint64_t column)
+{
+    report_ex(dec, path, index, line, column, 0);
+}
+
+int rip_rec_fail(rip_rec *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->dec->reason, sizeof(r->dec->reason), fmt, ap);
+    va_end(ap);
+    report(r->dec, r->path, r->index, r->line, 0);
+    rip_arena_reset(&r->dec->arena);
+    return 0;
+}
+
+int rip_rec_time(rip_rec *r, const rip_json_node *obj, const char *key, int64_t *ns)
+{
+    const rip_json_node *n = rip_rec_get(r, obj, key);
+    char ex[48];
+    int64_t t;
+    if (!n || n->type == RIP_JSON_NULL)
+        return 0;
+    if (n->type != RIP_JSON_STRING) {
+        rip_rec_fail(r, "%s is not a string", key);
+        return 1;
+    }
+    rip_slice s = rip_json_str(r->doc, n);
+    if (!s.ptr || rip_time_parse(s.ptr, s.len, &t) < 0) {
+        rip_rec_fail(r, "invalid %s '%s': expected an RFC 3339 date-time", key,
+                     rip_rec_excerpt(rip_slice_make(n->ptr, n->len), ex, sizeof(ex)));
+        return 1;
+    }
+    *ns = t;
+    return 0;
+}
+
+int rip_rec_emit(rip_rec *r, rip_event *ev)
+{
+    rip_decoder *dec = r->dec;
+    int rc = dec->on_event ? dec->on_event(dec->ud, ev) : 0;
+    dec->stats.decoded++;
+    rip_arena_reset(&dec->arena);
+    return rc < 0 ? rc : 0;
+}
+
+void rip_rec_event_init(const rip_rec *r, rip_event *ev, const rip_json_node *raw)
+{
+    memset(ev, 0, sizeof(*ev));
+    ev->actor.mfa = -1;
+    ev->action.read_only = -1;
+    ev->doc = r->doc;
+    ev->raw = raw;
+    ev->envelope = r->envelope;
+    ev->input_index = r->index;
+}
+
+/* ---- classification ---- */
+
+typedef enum rec_class {
+    C_UNKNOWN,
+    C_EVENTBRIDGE,
+    C_EB_PATTERN,
+    C_DETAIL_ONLY,
+    C_RECORDS,
+    C_FINDINGS,
+    C_PUBSUB,
+    C_SNS,
+    C_SNS_RECORD,
+    C_SQS_RECORD,
+    C_DIGEST,
+    C_S3_NOTIFICATION,
+    C_ASFF,
+    C_GUARDDUTY,
+    C_GUARDDUTY_PASCAL,
+    C_GCP,
+    C_GCP_CI,
+    C_CLOUDTRAIL,
+    C_CLOUDTRAIL_CI,
+    C_CONFIG_RULE,
+} rec_class;
+
+static bool has(const rip_json_node *o, const char *k)
+{
+    return rip_json_get(o, k) != NULL;
+}
+
+static bool has_type(const rip_json_node *o, const char *k, rip_json_type t)
+{
+    return rip_json_is(rip_json_get(o, k), t);
+}
+
+static rec_class classify(const rip_json_node *o)
+{
+    const rip_json_node *n = rip_json_get(o, "detail-type");
+    if (n) {
+        const rip_json_node *src = rip_json_get(o, "source");
+        if (n->type == RIP_JSON_ARRAY || rip_json_is(src, RIP_JSON_ARRAY))
+            return C_EB_PATTERN;
+        if (n->type == RIP_JSON_STRING)
+            return C_EVENTBRIDGE;
+    }
+    if (has_type(o, "Records", RIP_JSON_ARRAY))
+        return C_RECORDS;
+    if (has_type(o, "Findings", RIP_JSON_ARRAY) || has_type(o, "findings", RIP_JSON_ARRAY))
+        return C_FINDINGS;
+    n = rip_json_get(o, "message");
+    if (rip_json_is(n, RIP_JSON_OBJECT) && has_type(n, "data", RIP_JSON_STRING))
+        return C_PUBSUB;
+    if (rip_json_str_eq(rip_json_get(o, "Type"), "Notification") &&
+        has_type(o, "Message", RIP_JSON_STRING))
+        return C_SNS;
+    if (has_type(o, "Sns", RIP_JSON_OBJECT))
+        return C_SNS_RECORD;
+    if (rip_json_str_eq(rip_json_get(o, "eventSource"), "aws:sqs") &&
+        has_type(o, "body", RIP_JSON_STRING))
+        return C_SQS_RECORD;
+    if (rip_json_str_eq(rip_json_get(o, "eventSource"), "aws:s3") &&
+        has_type(o, "s3", RIP_JSON_OBJECT))
+        return C_S3_NOTIFICATION;
+    if (has(o, "digestStartTime") && has(o, "digestEndTime"))
+        return C_DIGEST;
+    if (has(o, "configRuleName") && has_type(o, "invokingEvent", RIP_JSON_STRING))
+        return C_CONFIG_RULE;
+    if (has_type(o, "detail", RIP_JSON_OBJECT) && !has(o, "eventName") && !has(o, "protoPayload"))
+        return C_DETAIL_ONLY;
+    if ((has(o, "SchemaVersion") &&
+         (has(o, "ProductArn") || has(o, "GeneratorId") || has(o, "AwsAccountId"))) ||
+        (has(o, "ProductArn") && has(o, "Types")))
+        return C_ASFF;
+    if (has_type(o, "type", RIP_JSON_STRING) &&
+        (has(o, "schemaVersion") ||
+         (has(o, "severity") && (has(o, "id") || has(o, "arn")) &&
+          (has(o, "service") || has(o, "resource") || has(o, "updatedAt")))))
+        return C_GUARDDUTY;
+    if (has_type(o, "Type", RIP_JSON_STRING) && !has(o, "type") &&
+        (has(o, "Resource") || has(o, "Service")) &&
+        (has(o, "AccountId") || has(o, "SchemaVersion") || has(o, "Id")))
+        return C_GUARDDUTY_PASCAL;
+    if (has_type(o, "protoPayload", RIP_JSON_OBJECT) || (has(o, "logName") && has(o, "insertId")))
+        return C_GCP;
+    if (has_type(o, "protopayload", RIP_JSON_OBJECT) || (has(o, "logname") && has(o, "insertid")))
+        return C_GCP_CI;
+    if (has(o, "eventName") || has(o, "eventSource") ||
+        (has(o, "eventVersion") && has(o, "userIdentity")))
+        return C_CLOUDTRAIL;
+    if (has(o, "eventname") || has(o, "eventsource"))
+        return C_CLOUDTRAIL_CI;
+    return C_UNKNOWN;
+}
+
+static const char *json_type_name(const rip_json_node *n)
+{
+    switch (n->type) {
+    case RIP_JSON_NULL:
+        return "null";
+    case RIP_JSON_FALSE:
+    case RIP_JSON_TRUE:
+        return "boolean";
+    case RIP_JSON_NUMBER:
+        return "number";
+    case RIP_JSON_STRING:
+        return "string";
+    case RIP_JSON_ARRAY:
+        return "array";
+    default:
+        return "object";
+    }
+}
+
+static int decode_object(rip_rec *r, const rip_json_node *o);
+static int decode_value(rip_rec *r, const rip_json_node *v);
+
+/* Elements of a container, each a record indexed by its position. */
+static int decode_elements(rip_rec *r, const rip_json_node *arr, bool findings)
+{
+    uint64_t i = 0;
+    int rc;
+    if (r->depth >= MAX_CONTAINER_DEPTH)
+        return rip_rec_fail(r, "containers nested deeper than %d levels", MAX_CONTAINER_DEPTH);
+    RIP_JSON_EACH(el, arr) {
+        rip_rec sub = *r;
+        sub.index = r->depth == 0 && r->line == 0 ? i : r->index;
+        sub.depth = r->depth + 1;
+        if (!rip_json_is(el, RIP_JSON_OBJECT)) {
+            rc = rip_rec_fail(&sub, "record is a JSON %s, not an object", json_type_name(el));
+        } else if (findings) {
+            rec_class c = classify(el);
+            rip_event ev;
+            rip_rec_event_init(&sub, &ev, el);
+            if (c == C_GUARDDUTY || c == C_GUARDDUTY_PASCAL)
+                rc = rip_decode_guardduty(&sub, el, &ev);
+            else
+                rc = rip_decode_asff(&sub, el, &ev);
+        } else {
+            rc = decode_object(&sub, el);
+        }
+        if (rc < 0)
+            return rc;
+        i++;
+    }
+    return 0;
+}
+
+/* JSON carried inside a string (SNS Message, SQS body) or base64
+ * (Pub/Sub data) becomes its own document. */
+static int decode_embedded(rip_rec *r, const rip_json_node *holder, const rip_json_node *str,
+                           bool base64, const char *what)
+{
+    rip_decoder *dec = r->dec;
+    rip_json_error jerr;
+    int rc;
+
+    if (r->embedded)
+        return rip_rec_fail(r, "%s inside another embedded payload", what);
+    rip_buf_reset(&dec->embedded);
+    if (base64) {
+        rip_slice s = rip_json_str(r->doc, str);
+        if (!s.ptr)
+            return rip_rec_fail(r, "%s: out of memory", what);
+        rc = rip_base64_decode(s.ptr, s.len, &dec->embedded);
+        if (rc < 0)
+            return rip_rec_fail(r, "%s is not valid base64", what);
+    } else {
+        rc = rip_json_unescape(str->ptr, str->len, &dec->embedded);
+        if (rc < 0)
+            return rip_rec_fail(r, "%s: %s", what, rip_strerror(rc));
+    }
+    rc = rip_json_parse(&dec->inner, dec->embedded.ptr, dec->embedded.len, &jerr);
+    if (rc < 0)
+        return rip_rec_fail(r, "%s is not JSON: %s at line %u column %u", what, jerr.msg,
+                            jerr.line, jerr.column);
+    rip_rec sub = *r;
+    sub.doc = &dec->inner;
+    sub.embedded = true;
+    sub.ci = false;
+    sub.envelope_doc = r->envelope ? r->envelope_doc : r->doc;
+    sub.envelope = r->envelope ? r->envelope : holder;
+    return decode_value(&sub, rip_json_root(&dec->inner));
+}
+
+static bool is_cloudtrail_detail_type(rip_slice dt)
+{
+    return rip_slice_eq(dt, "AWS API Call via CloudTrail") ||
+           rip_slice_eq(dt, "AWS Console Sign In via CloudTrail") ||
+           rip_slice_eq(dt, "AWS Service Event via CloudTrail") ||
+           rip_slice_eq(dt, "AWS Insight via CloudTrail");
+}
+
+static int decode_eventbridge(rip_rec *r, const rip_json_node *o)
+{
+    rip_event base;
+    rip_rec sub = *r;
+    rip_slice dt = rip_json_str(r->doc, rip_json_get(o, "detail-type"));
+    const rip_json_node *detail = rip_json_get(o, "detail");
+
+    if (!sub.envelope) {
+        sub.envelope = o;
+        sub.envelope_doc = r->doc;
+    }
+    rip_rec_event_init(&sub, &base, o);
+    if (rip_rec_time(&sub, o, "time", &base.time_ns))
+        return 0;
+    base.account = rip_rec_str(&sub, o, "account");
+    base.region = rip_rec_str(&sub, o, "region");
+    base.detail_type = dt;
+
+    if (is_cloudtrail_detail_type(dt)) {
+        if (!rip_json_is(detail, RIP_JSON_OBJECT))
+            return rip_rec_fail(&sub, "'%s' event without a detail object", "AWS API Call via CloudTrail");
+        base.raw = detail;
+        return rip_decode_cloudtrail(&sub, detail, &base);
+    }
+    if (rip_slice_eq(dt, "GuardDuty Finding")) {
+        if (!rip_json_is(detail, RIP_JSON_OBJECT))
+            return rip_rec_fail(&sub, "'GuardDuty Finding' event without a detail object");
+        base.raw = detail;
+        return rip_decode_guardduty(&sub, detail, &base);
+    }
+    if (rip_slice_eq(dt, "Security Hub Findings - Imported") ||
+        rip_slice_eq(dt, "Security Hub Findings - Custom Action")) {
+        const rip_json_node *f = rip_json_get(detail, "findings");
+        if (!rip_json_is(f, RIP_JSON_ARRAY))
+            return rip_rec_fail(&sub, "Security Hub event without detail.findings[]");
+        RIP_JSON_EACH(el, f) {
+            rip_event ev = base;
+            int rc;
+            ev.raw = el;
+            if (!rip_json_is(el, RIP_JSON_OBJECT))
+                rc = rip_rec_fail(&sub, "detail.findings holds a JSON %s, not an object",
+                                  json_type_name(el));
+            else
+                rc = rip_decode_asff(&sub, el, &ev);
+            if (rc < 0)
+                return rc;
+        }
+        return 0;
+    }
+
+    /* Any other detail-type: kept whole as a generic event. */
+    rip_event ev = base;
+    ev.cloud = RIP_CLOUD_AWS;
+    ev.kind = RIP_EVENT_GENERIC;
+    ev.format = RIP_FORMAT_EVENTBRIDGE;
+    ev.raw = o;
+    ev.envelope = r->envelope;
+    ev.envelope_doc = r->envelope_doc;
+    ev.id = rip_rec_str(&sub, o, "id");
+    ev.action.service = rip_rec_str(&sub, o, "source");
+    ev.action.name = dt;
+    const rip_json_node *res = rip_json_get(o, "resources");
+    if (rip_json_is(res, RIP_JSON_ARRAY) && res->skip > 1) {
+        uint32_t cnt = rip_json_count(res), i = 0;
+        if (cnt > 4096)
+            cnt = 4096;
+        rip_resource *out = rip_arena_calloc(&r->dec->arena, cnt, sizeof(*out));
+        if (!out)
+            return rip_rec_fail(&sub, "out of memory for %u resources", cnt);
+        RIP_JSON_EACH(el, res) {
+            if (i >= cnt)
+                break;
+            rip_slice arn = rip_rec_node_str(&sub, el);
+            if (!arn.ptr)
+                continue;
+            out[i].arn = arn;
+            out[i].id = rip_rec_tail(arn);
+            i++;
+        }
+        ev.resources = out;
+        ev.nresources = i;
+    }
+    return rip_rec_emit(&sub, &ev);
+}
+
+/* The payload AWS Config hands a custom rule's Lambda: what changed is in
+ * invokingEvent, a JSON document inside a string. Kept as a generic event. */
+static int decode_config_rule(rip_rec *r, const rip_json_node *o)
+{
+    rip_decoder *dec = r->dec;
+    rip_event ev;
+    rip_rec inner = *r;
+    rip_json_error jerr;
+    const rip_json_node *ie = rip_json_get(o, "invokingEvent");
+
+    rip_rec_event_init(r, &ev, o);
+    ev.cloud = RIP_CLOUD_AWS;
+    ev.kind = RIP_EVENT_GENERIC;
+    ev.format = RIP_FORMAT_AWS_CONFIG;
+    ev.account = rip_rec_str(r, o, "accountId");
+    ev.action.service = rip_slice_cstr("config.amazonaws.com");
+    if (r->embedded)
+        return rip_rec_emit(r, &ev);   /* the inner document is in use */
+    rip_buf_reset(&dec->embedded);
+    if (rip_json_unescape(ie->ptr, ie->len, &dec->embedded) < 0 ||
+        rip_json_parse(&dec->inner, dec->embedded.ptr, dec->embedded.len, &jerr) < 0)
+        return rip_rec_fail(r, "invokingEvent is not a JSON document");
+    inner.doc = &dec->inner;
+    const rip_json_node *root = rip_json_root(&dec->inner);
+    if (rip_rec_time(&inner, root, "notificationCreationTime", &ev.time_ns))
+        return 0;
+    ev.action.name = rip_rec_str(&inner, root, "messageType");
+    const rip_json_node *ci = rip_json_get(root, "configurationItem");
+    if (rip_json_is(ci, RIP_JSON_OBJECT)) {
+        rip_resource *res = rip_arena_calloc(&dec->arena, 1, sizeof(*res));
+        if (!res)
+            return rip_rec_fail(r, "out of memory for resources");
+        res->type = rip_rec_str(&inner, ci, "resourceType");
+        res->id = rip_rec_str(&inner, ci, "resourceId");
+        res->arn = rip_rec_str(&inner, ci, "ARN");
+        ev.resources = res;
+        ev.nresources = 1;
+        ev.region = rip_rec_str(&inner, ci, "awsRegion");
+    }
+    return rip_rec_emit(r, &ev);
+}
+
+/* {"detail": {...}} with envelope fields missing (test fixtures, Lambda
+ * payloads built by hand): the detail says what it is. */
+static int decode_detail_only(rip_rec *r, const rip_json_node *o)
+{
+    const rip_json_node *d = rip_json_get(o, "detail");
+    rip_rec sub = *r;
+    rip_event ev;
+    if (!sub.envelope) {
+        sub.envelope = o;
+        sub.envelope_doc = r->doc;
+    }
+    rip_rec_event_init(&sub, &ev, d);
+    ev.region = rip_rec_str(&sub, o, "region");
+    ev.account = rip_rec_str(&sub, o, "account");
+    switch (classify(d)) {
+    case C_GUARDDUTY:
+    case C_GUARDDUTY_PASCAL:
+        return rip_decode_guardduty(&sub, d, &ev);
+    case C_ASFF:
+        return rip_decode_asff(&sub, d, &ev);
+    case C_CLOUDTRAIL:
+        return rip_decode_cloudtrail(&sub, d, &ev);
+    default:
+        return rip_rec_fail(&sub, "object with a 'detail' but no 'detail-type', and the "
+                                  "detail is not a CloudTrail record or finding");
+    }
+}
+
+static int decode_object(rip_rec *r, const rip_json_node *o)
+{
+    rip_event ev;
+    rec_class c = classify(o);
+
+    switch (c) {
+    case C_EVENTBRIDGE:
+        return decode_eventbridge(r, o);
+    case C_EB_PATTERN:
+        return rip_rec_fail(r, "an EventBridge event pattern (a rule's filter), not an event");
+    case C_DETAIL_ONLY:
+        return decode_detail_only(r, o);
+    case C_RECORDS:
+        return decode_elements(r, rip_json_get(o, "Records"), false);
+    case C_FINDINGS: {
+        const rip_json_node *f = rip_json_get(o, "Findings");
+        if (!rip_json_is(f, RIP_JSON_ARRAY))
+            f = rip_json_get(o, "findings");
+        return decode_elements(r, f, true);
+    }
+    case C_PUBSUB:
+        return decode_embedded(r, o, rip_json_get(rip_json_get(o, "message"), "data"), true,
+                               "Pub/Sub message.data");
+    case C_SNS:
+        return decode_embedded(r, o, rip_json_get(o, "Message"), false, "SNS Message");
+    case C_SNS_RECORD: {
+        const rip_json_node *m = rip_json_get(rip_json_get(o, "Sns"), "Message");
+        if (!rip_json_is(m, RIP_JSON_STRING))
+            return rip_rec_fail(r, "SNS record without a Sns.Message string");
+        return decode_embedded(r, o, m, false, "SNS Message");
+    }
+    case C_SQS_RECORD:
+        return decode_embedded(r, o, rip_json_get(o, "body"), false, "SQS body");
+    case C_CONFIG_RULE:
+        return decode_config_rule(r, o);
+    case C_DIGEST:
+    case C_S3_NOTIFICATION:
+        r->dec->stats.skipped++;
+        return 0;
+    case C_ASFF:
+        rip_rec_event_init(r, &ev, o);
+        return rip_decode_asff(r, o, &ev);
+    case C_GUARDDUTY:
+    case C_GUARDDUTY_PASCAL:
+        rip_rec_event_init(r, &ev, o);
+        return rip_decode_guardduty(r, o, &ev);
+    case C_GCP:
+    case C_GCP_CI: {
+        rip_rec sub = *r;
+        sub.ci = c == C_GCP_CI;
+        rip_rec_event_init(&sub, &ev, o);
+        return rip_decode_gcp(&sub, o, &ev);
+    }
+    case C_CLOUDTRAIL:
+    case C_CLOUDTRAIL_CI: {
+        rip_rec sub = *r;
+        sub.ci = c == C_CLOUDTRAIL_CI;
+        rip_rec_event_init(&sub, &ev, o);
+        return rip_decode_cloudtrail(&sub, o, &ev);
+    }
+    default:
+        return rip_rec_fail(r, "unrecognized record: not CloudTrail, EventBridge, GuardDuty, "
+                               "Security Hub (ASFF) or GCP audit log");
+    }
+}
+
+static int decode_value(rip_rec *r, const rip_json_node *v)
+{
+    if (rip_json_is(v, RIP_JSON_ARRAY))
+        return decode_elements(r, v, false);
+    if (rip_json_is(v, RIP_JSON_OBJECT))
+        return decode_object(r, v);
+    return rip_rec_fail(r, "record is a JSON %s, not an object", json_type_name(v));
+}
+
+/* ---- buffers ---- */
+
+void rip_decoder_init(rip_decoder *dec, rip_event_fn on_event, rip_decode_error_fn on_error,
+                      void *ud, const rip_json_limits *lim)
+{
+    memset(dec, 0, sizeof(*dec));
+    dec->on_event = on_event;
+    dec->on_error = on_error;
+    dec->ud = ud;
+    dec->limits = lim ? *lim : rip_json_default_limits;
+    dec->max_inflated = RIP_INPUT_DEFAULT_MAX_INFLATED;
+    rip_json_doc_init(&dec->doc, &dec->limits);
+    rip_json_doc_init(&dec->inner, &dec->limits);
+    rip_arena_init(&dec->arena, RECORD_ARENA_CAP);
+    rip_buf_init(&dec->inflated, 0);
+    rip_buf_init(&dec->embedded, dec->limits.max_size);
+}
+
+void rip_decoder_release(rip_decoder *dec)
+{
+    if (!dec)
+        return;
+    rip_json_doc_release(&dec->doc);
+    rip_json_doc_release(&dec->inner);
+    rip_arena_release(&dec->arena);
+    rip_buf_release(&dec->inflated);
+    rip_buf_release(&dec->embedded);
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* NDJSON when one of the first three non-blank lines is a complete JSON
+ * object (or array) by itself (the first line may be the bad one). A
+ * pretty-printed document, malformed or not, has no such line. */
+static bool looks_ndjson(rip_decoder *dec, const char *data, size_t len)
+{
+    size_t pos = 0;
+    int lines = 0;
+    while (pos < len && lines < 3) {
+        const char *nl = memchr(data + pos, '\n', len - pos);
+        size_t end = nl ? (size_t)(nl - data) : len;
+        size_t s = pos;
+        while (s < end && is_space(data[s]))
+            s++;
+        if (s < end) {
+            if ((data[s] == '{' || data[s] == '[') &&
+                rip_json_parse(&dec->doc, data + s, end - s, NULL) == 0)
+                return true;
+            lines++;
+        }
+        pos = end + 1;
+    }
+    return false;
+}
+
+/* One line, one or more values (a record never spans lines: JSON strings
+ * cannot hold a raw newline). A bad value costs the rest of its line. */
+static int decode_ndjson(rip_decoder *dec, const char *path, const char *data, size_t len)
+{
+    size_t pos = 0;
+    uint64_t line = 1, index = 0;
+    rip_json_error jerr;
+    int rc;
+
+    while (pos < len) {
+        const char *nl = memchr(data + pos, '\n', len - pos);
+        size_t end = nl ? (size_t)(nl - data) : len, line_start = pos;
+        while (pos < end) {
+            while (pos < end && is_space(data[pos]))
+                pos++;
+            if (pos >= end)
+                break;
+            size_t used = 0;
+            rip_rec r = { .dec = dec, .doc = &dec->doc, .path = path, .index = index,
+                          .line = line };
+            rc = rip_json_parse_prefix(&dec->doc, data + pos, end - pos, &used, &jerr);
+            index++;
+            if (rc < 0) {
+                snprintf(dec->reason, sizeof(dec->reason), "invalid JSON: %s", jerr.msg);
+                report(dec, path, index - 1, line, pos - line_start + jerr.column);
+                break;
+            }
+            rc = decode_value(&r, rip_json_root(&dec->doc));
+            if (rc < 0)
+                return rc;
+            if (used == 0)
+                break;
+            pos += used;
+        }
+        pos = end + 1;
+        line++;
+    }
+    return 0;
+}
+
+/* True when this buffer produced errors and neither events nor skips. */
+static bool nothing_usable(const rip_decoder *dec, const rip_decode_stats *before)
+{
+    return dec->stats.errors > before->errors && dec->stats.decoded == before->decoded &&
+           dec->stats.skipped == before->skipped;
+}
+
+int rip_decode_buffer(rip_decoder *dec, const char *path, const char *data, size_t len)
+{
+    rip_decode_stats before = dec->stats;
+    rip_json_error jerr;
+    int rc;
+
+    if (rip_input_is_gzip(data, len)) {
+        rip_buf_reset(&dec->inflated);
+        rc = rip_input_gunzip(data, len, dec->max_inflated, &dec->inflated);
+        if (rc < 0) {
+            if (rc == RIP_ELIMIT)
+                snprintf(dec->reason, sizeof(dec->reason),
+                         "gzip data inflates to more than %zu bytes", dec->max_inflated);
+            else
+                snprintf(dec->reason, sizeof(dec->reason), "corrupt or truncated gzip data");
+            report_ex(dec, path, 0, 0, 0, 1);
+            return RIP_EFORMAT;
+        }
+        data = dec->inflated.ptr;
+        len = dec->inflated.len;
+    }
+    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
+        data += 3;
+        len -= 3;
+    }
+    size_t s = 0;
+    while (s < len && is_space(data[s]))
+        s++;
+    if (s == len)
+        return 0;   /* empty input: nothing to decode, nothing wrong */
+
+    rc = rip_json_parse(&dec->doc, data, len, &jerr);
+    if (rc == 0) {
+        rip_rec r = { .dec = dec, .doc = &dec->doc, .path = path };
+        rc = decode_value(&r, rip_json_root(&dec->doc));
+        if (rc < 0)
+            return rc;
+        return nothing_usable(dec, &before) ? RIP_EFORMAT : 0;
+    }
+    if (rc == RIP_ENOMEM)
+        return rc;
+    if (rc != RIP_ELIMIT && looks_ndjson(dec, data, len)) {
+        rc = decode_ndjson(dec, path, data, len);
+        if (rc < 0)
+            return rc;
+        return nothing_usable(dec, &before) ? RIP_EFORMAT : 0;
+    }
+    snprintf(dec->reason, sizeof(dec->reason), "invalid JSON: %s", jerr.msg);
+    report_ex(dec, path, 0, jerr.line, jerr.column, 1);
+    return RIP_EFORMAT;
+}

@@ -1,0 +1,26 @@
+/* base64.h — RFC 4648 base64 decoding (standard and URL-safe alphabets).
+ *
+ * Pub/Sub push envelopes carry the log entry base64-encoded in
+ * "message.data". Padding is optional; whitespace is not accepted; a
+ * character outside both alphabets or misplaced padding is RIP_ESYNTAX.
+ * Non-zero trailing bits are accepted (decoders in the wild do).
+ */
+#ifndef RIPOSTE_UTIL_BASE64_H
+#define RIPOSTE_UTIL_BASE64_H
+
+#include <stddef.h>
+
+#include "util/buf.h"
+
+/* Upper bound of the decoded size of len bytes of base64. */
+static inline size_t rip_base64_decoded_max(size_t len)
+{
+    return len / 4 * 3 + 3;
+}
+
+/* Decodes len bytes of s and appends the result to out. Returns 0, or
+ * RIP_ESYNTAX (bad character or padding), RIP_ELIMIT / RIP_ENOMEM (out's cap
+ * or memory). On failure out holds what it held before. */
+int rip_base64_decode(const char *s, size_t len, rip_buf *out);
+
+#endif
