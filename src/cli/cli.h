@@ -23,7 +23,29 @@ int rip_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* As rip_cli_error() but returns nothing and keeps going (warnings). */
 void rip_cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Appends the git-style line for a rejected record (newline included):
+ * "riposte: 'x.jsonl' record 3 (line 3, column 14): reason". Records are
+ * numbered from 1. 0 or RIP_E*. */
+struct rip_buf;
+struct rip_decode_error;
+int rip_cli_format_decode_error(struct rip_buf *out, const struct rip_decode_error *e);
+
 int cmd_events(int argc, char **argv);
 void cmd_events_usage(FILE *out);
+/* Loads riposte's built-in rules (compiled into the binary) into rs.
+ * 0, or the first RIP_E* a rule file gave (problems go to rs's diagnostics). */
+struct rip_sigma_ruleset;
+int rip_cli_load_builtin_rules(struct rip_sigma_ruleset *rs);
+
+int cmd_scan(int argc, char **argv);
+void cmd_scan_usage(FILE *out);
+int cmd_rules(int argc, char **argv);
+void cmd_rules_usage(FILE *out);
+
+int cmd_ingest(int argc, char **argv);
+void cmd_ingest_usage(FILE *out);
+
+int cmd_action(int argc, char **argv);
+void cmd_action_usage(FILE *out);
 
 #endif

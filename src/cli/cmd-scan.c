@@ -185,11 +185,7 @@ static void on_error(void *ud, const rip_decode_error *e)
 {
     scan_worker *w = ud;
     w->cur->errors++;
-    rip_buf_addf(&w->cur->err, "riposte: '%s' record %llu", e->path,
-                 (unsigned long long)e->index);
-    if (e->line)
-        rip_buf_addf(&w->cur->err, " (line %llu)", (unsigned long long)e->line);
-    rip_buf_addf(&w->cur->err, ": %s\n", e->reason);
+    rip_cli_format_decode_error(&w->cur->err, e);
 }
 
 static void scan_one(scan_worker *w, size_t i)

@@ -4,10 +4,16 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "normalize/decode.h"
+#include "util/buf.h"
 #include "config.h"
 
 static const rip_command commands[] = {
     { "events", "decode security logs into normalized events", cmd_events, cmd_events_usage },
+    { "scan", "hunt through logs with Sigma rules (grep-style exit codes)", cmd_scan, cmd_scan_usage },
+    { "rules", "validate, list and test Sigma rules", cmd_rules, cmd_rules_usage },
+    { "ingest", "decode logs and store their events in the database (deduplicated)", cmd_ingest, cmd_ingest_usage },
+    { "action", "list and run response actions against AWS (dry-run, idempotent)", cmd_action, cmd_action_usage },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -31,6 +37,26 @@ void rip_cli_warn(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
+}
+
+int rip_cli_format_decode_error(rip_buf *out, const struct rip_decode_error *e)
+{
+    /* Records are numbered from 1 for people (JSON output counts from 0). */
+    unsigned long long rec = (unsigned long long)e->index + 1;
+    unsigned long long line = (unsigned long long)e->line;
+    unsigned long long col = (unsigned long long)e->column;
+    if (e->whole_input && e->line)
+        return rip_buf_addf(out, "riposte: '%s' line %llu, column %llu: %s\n", e->path, line, col,
+                            e->reason);
+    if (e->whole_input)
+        return rip_buf_addf(out, "riposte: '%s': %s\n", e->path, e->reason);
+    if (e->line && e->column)
+        return rip_buf_addf(out, "riposte: '%s' record %llu (line %llu, column %llu): %s\n",
+                            e->path, rec, line, col, e->reason);
+    if (e->line)
+        return rip_buf_addf(out, "riposte: '%s' record %llu (line %llu): %s\n", e->path, rec,
+                            line, e->reason);
+    return rip_buf_addf(out, "riposte: '%s' record %llu: %s\n", e->path, rec, e->reason);
 }
 
 static void usage(FILE *out)

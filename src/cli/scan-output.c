@@ -340,7 +340,7 @@ int rip_scan_format_hit(rip_buf *out, rip_scan_format fmt, const rip_sigma_meta 
         }
         rip_buf_adds(out, "  [");
         add_safe(out, rip_slice_cstr(path));
-        r = rip_buf_addf(out, "#%" PRIu64 "]\n", ev->input_index);
+        r = rip_buf_addf(out, " record %" PRIu64 "]\n", ev->input_index + 1);
     } else {
         rip_jw w;
         rip_jw_init(&w, out);

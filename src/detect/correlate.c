@@ -25,7 +25,7 @@ typedef struct corr_def {
 /* (correlation, member) pairs a rule feeds. */
 typedef struct feed {
     uint32_t corr;
-    uint32_t member;
+    uint32_t member;      /* UINT32_MAX: take it from the hit (v1 `near`) */
 } feed;
 
 typedef struct rule_feeds {
@@ -160,9 +160,12 @@ rip_corr_engine *rip_corr_new(const rip_sigma_ruleset *rs, size_t budget)
         d->meta = m;
         d->c = cr;
         if (m->kind == RIP_SIGMA_AGGREGATION || !cr->resolved || cr->rules.n == 0) {
-            /* A v1 aggregation counts its own search's hits. */
-            d->nmembers = 1;
-            if (feeds_add(c, r, idx, 0) < 0)
+            /* A v1 aggregation counts its own search's hits; `a | near b`
+             * is temporal over the two, told apart by the hit's member. */
+            bool near = cr->type == RIP_SIGMA_CORR_TEMPORAL ||
+                        cr->type == RIP_SIGMA_CORR_TEMPORAL_ORDERED;
+            d->nmembers = near ? 2 : 1;
+            if (feeds_add(c, r, idx, near ? UINT32_MAX : 0) < 0)
                 goto fail;
             continue;
         }
@@ -271,7 +274,7 @@ int rip_corr_extract(const rip_corr_engine *c, const rip_sigma_hit *hit,
             rip_buf_add(&id, ev->id.ptr, ev->id.len);
         rip_corr_obs obs = {
             .corr = f->v[i].corr,
-            .member = f->v[i].member,
+            .member = f->v[i].member == UINT32_MAX ? hit->member : f->v[i].member,
             .time_ns = ev->time_ns,
             .group = gkey.ptr,
             .value = val,
