@@ -2,13 +2,50 @@
  * the command line, so the committed corpora and crash inputs are replayed
  * by every `make check` without libFuzzer. Prints a tap line per target. */
 #include <dirent.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* When an input crashes the target, say which one: from the sanitizers'
+ * death callback when they are linked in, else from a signal handler (which
+ * would hide ASan's own report, so it is only installed without them). */
+void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
+
+static const char *current_input;
+
+static void say_current_input(void)
+{
+    if (!current_input)
+        return;
+    static const char msg[] = "replay: crashing input: ";
+    (void)!write(2, msg, sizeof(msg) - 1);
+    (void)!write(2, current_input, strlen(current_input));
+    (void)!write(2, "\n", 1);
+}
+
+static void on_fatal_signal(int sig)
+{
+    say_current_input();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void watch_for_crashes(void)
+{
+    if (__sanitizer_set_death_callback) {
+        __sanitizer_set_death_callback(say_current_input);
+        return;
+    }
+    static const int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
+    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+        signal(sigs[i], on_fatal_signal);
+}
 
 static long run_file(const char *path)
 {
@@ -44,7 +81,9 @@ static long run_file(const char *path)
     }
     memcpy(exact, buf, len);
     free(buf);
+    current_input = path;
     LLVMFuzzerTestOneInput(exact, len);
+    current_input = NULL;
     free(exact);
     return 1;
 }
@@ -82,6 +121,7 @@ static long run_path(const char *path)
 int main(int argc, char **argv)
 {
     long total = 0;
+    watch_for_crashes();
     for (int i = 1; i < argc; i++) {
         long r = run_path(argv[i]);
         if (r < 0) {
