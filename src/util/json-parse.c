@@ -302,14 +302,17 @@ static int grow_nodes(rip_json_doc *d)
 
 static int grow_stack(rip_json_doc *d)
 {
-    uint32_t na = d->stack_alloc ? d->stack_alloc * 2 : 64;
-    if (na > d->limits.max_depth * 2 + 2)
-        na = d->limits.max_depth * 2 + 2;
+    /* 64-bit: max_depth * 2 + 2 wraps for a caller's max_depth >= 2^31. */
+    uint64_t na = d->stack_alloc ? (uint64_t)d->stack_alloc * 2 : 64;
+    if (na > (uint64_t)d->limits.max_depth * 2 + 2)
+        na = (uint64_t)d->limits.max_depth * 2 + 2;
+    if (na > UINT32_MAX - 1)
+        na = UINT32_MAX - 1;
     uint32_t *ns = realloc(d->stack, (size_t)na * sizeof(*ns));
     if (!ns)
         return RIP_ENOMEM;
     d->stack = ns;
-    d->stack_alloc = na;
+    d->stack_alloc = (uint32_t)na;
     return 0;
 }
 
@@ -407,20 +410,20 @@ value: {
             n->type = c == '{' ? RIP_JSON_OBJECT : RIP_JSON_ARRAY;
             n->flags = 0;
             stack[depth * 2] = count - 1;
-            stack[depth * 2 + 1] = 0;
+            stack[depth * 2 + 1] = 1;   /* members started, counting this first one */
             depth++;
             p = skip_ws(p + 1, end);
             if (unlikely(p >= end))
                 ERR(p, RIP_ETRUNC, c == '{' ? "unterminated object" : "unterminated array");
+            if ((c == '{' && *p == '}') || (c == '[' && *p == ']'))
+                goto close;
+            if (unlikely(max_members < 1))
+                ERR(p, RIP_ELIMIT, "too many members in one array or object (member limit)");
             if (c == '{') {
-                if (*p == '}')
-                    goto close;
                 if (*p != '"')
                     ERR(p, RIP_ESYNTAX, "expected '\"' to start an object key or '}'");
                 goto key;
             }
-            if (*p == ']')
-                goto close;
             goto value;
         case 't':
             if (end - p >= 4 && memcmp(p, "true", 4) == 0) {
@@ -428,14 +431,14 @@ value: {
                 n->type = RIP_JSON_TRUE;
                 goto literal4;
             }
-            ERR(p, RIP_ESYNTAX, "expected a JSON value");
+            goto literal_bad;
         case 'n':
             if (end - p >= 4 && memcmp(p, "null", 4) == 0) {
                 NEW_NODE(n);
                 n->type = RIP_JSON_NULL;
                 goto literal4;
             }
-            ERR(p, RIP_ESYNTAX, "expected a JSON value");
+            goto literal_bad;
         case 'f':
             if (end - p >= 5 && memcmp(p, "false", 5) == 0) {
                 NEW_NODE(n);
@@ -447,7 +450,7 @@ value: {
                 p += 5;
                 goto after_value;
             }
-            ERR(p, RIP_ESYNTAX, "expected a JSON value");
+            goto literal_bad;
         case '-': case '0': case '1': case '2': case '3': case '4':
         case '5': case '6': case '7': case '8': case '9': {
             int is_int = 1;
@@ -468,6 +471,15 @@ value: {
         default:
             if (c >= 0x80 && utf8_seq((const uint8_t *)p, (const uint8_t *)end) == 0)
                 ERR(p, RIP_EUTF8, "invalid UTF-8 outside a string");
+            ERR(p, RIP_ESYNTAX, "expected a JSON value");
+        }
+    literal_bad:
+        /* A literal cut short by the end of input is truncation, not a typo. */
+        {
+            const char *lit = c == 't' ? "true" : c == 'n' ? "null" : "false";
+            size_t have = (size_t)(end - p), want = strlen(lit);
+            if (have < want && memcmp(p, lit, have) == 0)
+                ERR(end, RIP_ETRUNC, "unexpected end of input in a literal");
             ERR(p, RIP_ESYNTAX, "expected a JSON value");
         }
     literal4:
@@ -515,8 +527,7 @@ after_value:
         goto done;
     {
         uint32_t top = stack[(depth - 1) * 2];
-        if (unlikely(++stack[(depth - 1) * 2 + 1] > max_members))
-            ERR(p, RIP_ELIMIT, "too many members in one array or object (member limit)");
+        uint32_t *members = &stack[(depth - 1) * 2 + 1];
         if (unlikely(p >= end || ws_table[(uint8_t)*p])) {
             p = skip_ws(p, end);
             if (p >= end)
@@ -533,6 +544,8 @@ after_value:
                     if (*p != '"')
                         ERR(p, RIP_ESYNTAX, "expected '\"' to start an object key");
                 }
+                if (unlikely(++*members > max_members))
+                    ERR(p, RIP_ELIMIT, "too many members in one array or object (member limit)");
                 goto key;
             }
             if (*p == '}')
@@ -545,6 +558,8 @@ after_value:
                 p = skip_ws(p, end);
             if (p >= end)
                 ERR(p, RIP_ETRUNC, "unterminated array");
+            if (unlikely(++*members > max_members))
+                ERR(p, RIP_ELIMIT, "too many members in one array or object (member limit)");
             goto value;
         }
         if (*p == ']')
@@ -698,9 +713,17 @@ const rip_json_node *rip_json_getn(const rip_json_node *obj, const char *key, si
 {
     if (!obj || obj->type != RIP_JSON_OBJECT)
         return NULL;
+    if (unlikely(keylen == 0)) {
+        RIP_JSON_EACH(k, obj)
+            if (k->len == 0)
+                return k + 1;
+        return NULL;
+    }
+    /* Length and first byte rule out almost every key before memcmp. */
+    const char first = key[0];
     RIP_JSON_EACH(k, obj) {
         if (likely(!(k->flags & RIP_JSON_F_ESCAPED))) {
-            if (k->len == keylen && memcmp(k->ptr, key, keylen) == 0)
+            if (k->len == keylen && k->ptr[0] == first && memcmp(k->ptr, key, keylen) == 0)
                 return k + 1;
         } else if (raw_eq_escaped(k->ptr, k->len, key, keylen)) {
             return k + 1;

@@ -14,13 +14,15 @@
 #include "util/err.h"
 #include "util/json.h"
 
+enum { JW_EMPTY = 1, JW_OBJECT = 2 };
+
 void rip_jw_init(rip_jw *w, rip_buf *out)
 {
     w->out = out;
     w->err = 0;
     w->depth = 0;
     w->after_key = false;
-    w->first[0] = 1;
+    w->state[0] = JW_EMPTY;
 }
 
 static inline void jw_set_err(rip_jw *w, int r)
@@ -29,24 +31,35 @@ static inline void jw_set_err(rip_jw *w, int r)
         w->err = r;
 }
 
-/* Emits the separator before a value or key. */
-static inline void jw_sep(rip_jw *w)
+/* Emits the separator before a value (is_key 0) or a key (is_key 1), and
+ * refuses a value without a key in an object or a key in an array. */
+static inline void jw_sep_kind(rip_jw *w, int is_key)
 {
     if (w->after_key) {
         w->after_key = false;
         return;
     }
+    uint8_t *st = &w->state[w->depth];
     if (w->depth == 0) {
         /* Top level: a second value is a caller error (jsonl callers reinit). */
-        if (!w->first[0])
+        if (!(*st & JW_EMPTY))
             jw_set_err(w, RIP_EINVAL);
-        w->first[0] = 0;
+        *st &= (uint8_t)~JW_EMPTY;
         return;
     }
-    if (w->first[w->depth])
-        w->first[w->depth] = 0;
+    if (((*st & JW_OBJECT) != 0) != (is_key != 0)) {
+        jw_set_err(w, RIP_EINVAL);
+        return;
+    }
+    if (*st & JW_EMPTY)
+        *st &= (uint8_t)~JW_EMPTY;
     else
         jw_set_err(w, rip_buf_addc(w->out, ','));
+}
+
+static inline void jw_sep(rip_jw *w)
+{
+    jw_sep_kind(w, 0);
 }
 
 static void jw_open(rip_jw *w, char c)
@@ -54,20 +67,23 @@ static void jw_open(rip_jw *w, char c)
     if (w->err)
         return;
     jw_sep(w);
-    if (w->depth + 1 >= RIP_JW_MAX_DEPTH) {
+    if (w->err)
+        return;
+    if (w->depth >= RIP_JW_MAX_DEPTH) {
         jw_set_err(w, RIP_ELIMIT);
         return;
     }
     jw_set_err(w, rip_buf_addc(w->out, c));
     w->depth++;
-    w->first[w->depth] = 1;
+    w->state[w->depth] = (uint8_t)(JW_EMPTY | (c == '{' ? JW_OBJECT : 0));
 }
 
 static void jw_close(rip_jw *w, char c)
 {
     if (w->err)
         return;
-    if (w->depth == 0 || w->after_key) {
+    if (w->depth == 0 || w->after_key ||
+        ((w->state[w->depth] & JW_OBJECT) != 0) != (c == '}')) {
         jw_set_err(w, RIP_EINVAL);
         return;
     }
@@ -182,7 +198,9 @@ void rip_jw_keyn(rip_jw *w, const char *key, size_t len)
         jw_set_err(w, RIP_EINVAL);
         return;
     }
-    jw_sep(w);
+    jw_sep_kind(w, 1);
+    if (w->err)
+        return;
     jw_set_err(w, rip_json_quote(w->out, key, len));
     jw_set_err(w, rip_buf_addc(w->out, ':'));
     w->after_key = true;

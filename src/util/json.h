@@ -139,7 +139,9 @@ const rip_json_node *rip_json_at(const rip_json_node *arr, uint32_t i);
  * RIP_SLICE_NULL when n is not a string or memory runs out. Lone UTF-16
  * surrogates decode to U+FFFD. The result may contain NUL bytes (\u0000). */
 rip_slice rip_json_str(rip_json_doc *d, const rip_json_node *n);
-/* Decodes a raw string body into out (appended). 0 or RIP_E*. */
+/* Decodes a raw string body into out (appended). raw must be the body of a
+ * string node of a parsed document (validated: escapes complete); other text
+ * may be read past its end. 0 or RIP_E*. */
 int rip_json_unescape(const char *raw, size_t len, rip_buf *out);
 /* Compares a string node's decoded value with lit without allocating. */
 bool rip_json_str_eq(const rip_json_node *n, const char *lit);
@@ -170,7 +172,10 @@ typedef struct rip_jw {
     int err;
     uint32_t depth;
     bool after_key;
-    uint8_t first[RIP_JW_MAX_DEPTH];  /* 1 while the container at depth has no item */
+    /* Per open container: bit 0 while it has no item yet, bit 1 for an
+     * object (so a key in an array, a value without a key in an object and
+     * a mismatched close are refused). Index 0 is the top level. */
+    uint8_t state[RIP_JW_MAX_DEPTH + 1];
 } rip_jw;
 
 void rip_jw_init(rip_jw *w, rip_buf *out);
@@ -193,7 +198,9 @@ void rip_jw_null(rip_jw *w);
 void rip_jw_raw(rip_jw *w, const char *json, size_t len);
 /* Re-serializes a parsed subtree compactly (escapes normalized). */
 void rip_jw_node(rip_jw *w, rip_json_doc *d, const rip_json_node *n);
-/* 0, or the first error; RIP_EINVAL if containers are left open. */
+/* 0, or the first error: RIP_EINVAL for misuse (containers left open or
+ * closed with the wrong bracket, a key in an array, a value without a key
+ * in an object, two top-level values), RIP_ELIMIT past RIP_JW_MAX_DEPTH. */
 int rip_jw_finish(rip_jw *w);
 
 /* Appends s as a JSON string literal (quotes included) to out. */
