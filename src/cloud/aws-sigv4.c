@@ -1,0 +1,558 @@
+/* aws-sigv4.c — AWS Signature Version 4. See aws-sigv4.h.
+ *
+ * Steps (AWS General Reference, "Create a signed AWS API request"):
+ * canonical request -> string to sign -> signing key (HMAC chain over date,
+ * region, service, "aws4_request") -> signature. */
+#include "cloud/aws-sigv4.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "util/err.h"
+
+void rip_aws_sig_out_init(rip_aws_sig_out *o)
+{
+    memset(o, 0, sizeof(*o));
+    rip_buf_init(&o->canonical_request, 1 << 20);
+    rip_buf_init(&o->string_to_sign, 4096);
+    rip_buf_init(&o->authorization, 8192);
+    rip_buf_init(&o->query, 1 << 20);
+}
+
+void rip_aws_sig_out_release(rip_aws_sig_out *o)
+{
+    if (!o)
+        return;
+    rip_buf_release(&o->canonical_request);
+    rip_buf_release(&o->string_to_sign);
+    rip_buf_release(&o->authorization);
+    rip_buf_release(&o->query);
+}
+
+static void hex_encode(const unsigned char *in, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[in[i] >> 4];
+        out[2 * i + 1] = digits[in[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+void rip_aws_sha256_hex(const void *data, size_t len, char hex[65])
+{
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    if (!EVP_Digest(data ? data : "", len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32) {
+        hex[0] = '\0';
+        return;
+    }
+    hex_encode(md, 32, hex);
+}
+
+void rip_aws_amz_date(time_t t, char buf[17])
+{
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, 17, "%Y%m%dT%H%M%SZ", &tm);
+}
+
+static bool unreserved(unsigned char c)
+{
+    return isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~';
+}
+
+int rip_aws_uri_encode(rip_buf *out, const char *s, size_t len, bool keep_slash)
+{
+    static const char digits[] = "0123456789ABCDEF";
+    size_t start = out->len;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        int rc;
+        if (unreserved(c) || (keep_slash && c == '/')) {
+            rc = rip_buf_addc(out, (char)c);
+        } else {
+            char esc[3] = { '%', digits[c >> 4], digits[c & 15] };
+            rc = rip_buf_add(out, esc, 3);
+        }
+        if (rc < 0) {
+            out->len = start;
+            out->ptr[start] = '\0';
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Percent-decodes s[0..len) and appends to out. '+' is kept as is. */
+static int uri_decode(rip_buf *out, const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (c == '%') {
+            int hi, lo;
+            if (i + 2 >= len)
+                return RIP_EINVAL;
+            hi = hexval(s[i + 1]);
+            lo = hexval(s[i + 2]);
+            if (hi < 0 || lo < 0)
+                return RIP_EINVAL;
+            c = (char)(hi << 4 | lo);
+            i += 2;
+        }
+        int rc = rip_buf_addc(out, c);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* ---- canonical path ---- */
+
+static int canonical_path(rip_buf *out, const char *path, unsigned flags)
+{
+    if (!path || !*path)
+        path = "/";
+    size_t plen = strlen(path);
+    rip_buf norm = RIP_BUF_INIT;
+    int rc = 0;
+    const char *p = path;
+    size_t n = plen;
+
+    if (flags & RIP_AWS_SIG_NORMALIZE_PATH) {
+        /* Segment stack as offsets into norm. */
+        size_t *stack = calloc(plen + 1, sizeof(size_t));
+        size_t depth = 0;
+        if (!stack)
+            return RIP_ENOMEM;
+        rc = rip_buf_grow(&norm, plen + 2);
+        for (size_t i = 0; rc == 0 && i < plen;) {
+            while (i < plen && path[i] == '/')
+                i++;
+            size_t j = i;
+            while (j < plen && path[j] != '/')
+                j++;
+            size_t seglen = j - i;
+            if (seglen == 0 || (seglen == 1 && path[i] == '.')) {
+                /* skip */
+            } else if (seglen == 2 && path[i] == '.' && path[i + 1] == '.') {
+                if (depth > 0) {
+                    depth--;
+                    norm.len = stack[depth];
+                    norm.ptr[norm.len] = '\0';
+                }
+            } else {
+                stack[depth++] = norm.len;
+                rc = rip_buf_addc(&norm, '/');
+                if (rc == 0)
+                    rc = rip_buf_add(&norm, path + i, seglen);
+            }
+            i = j;
+        }
+        free(stack);
+        if (rc == 0 && (norm.len == 0 || (path[plen - 1] == '/')))
+            rc = rip_buf_addc(&norm, '/');
+        if (rc < 0)
+            goto out;
+        p = norm.ptr;
+        n = norm.len;
+    }
+    if (flags & RIP_AWS_SIG_ENCODE_PATH)
+        rc = rip_aws_uri_encode(out, p, n, true);
+    else
+        rc = rip_buf_add(out, p, n);
+out:
+    rip_buf_release(&norm);
+    return rc;
+}
+
+/* ---- canonical query ---- */
+
+typedef struct qparam {
+    char *key;     /* encoded, malloc'ed */
+    char *value;   /* encoded, malloc'ed */
+} qparam;
+
+static int qparam_cmp(const void *a, const void *b)
+{
+    const qparam *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : strcmp(x->value, y->value);
+}
+
+typedef struct qlist {
+    qparam *v;
+    size_t n;
+} qlist;
+
+static void qlist_release(qlist *q)
+{
+    for (size_t i = 0; i < q->n; i++) {
+        free(q->v[i].key);
+        free(q->v[i].value);
+    }
+    free(q->v);
+    q->v = NULL;
+    q->n = 0;
+}
+
+/* Adds an already-decoded key and value, encoding both. */
+static int qlist_add(qlist *q, const char *k, size_t klen, const char *v, size_t vlen)
+{
+    if (q->n >= RIP_AWS_SIG_MAX_PARAMS)
+        return RIP_ELIMIT;
+    if (!q->v) {
+        q->v = calloc(RIP_AWS_SIG_MAX_PARAMS, sizeof(qparam));
+        if (!q->v)
+            return RIP_ENOMEM;
+    }
+    rip_buf kb = RIP_BUF_INIT, vb = RIP_BUF_INIT;
+    int rc = rip_aws_uri_encode(&kb, k, klen, false);
+    if (rc == 0)
+        rc = rip_aws_uri_encode(&vb, v, vlen, false);
+    if (rc == 0) {
+        q->v[q->n].key = rip_buf_take(&kb, NULL);
+        q->v[q->n].value = rip_buf_take(&vb, NULL);
+        if (!q->v[q->n].key || !q->v[q->n].value) {
+            free(q->v[q->n].key);
+            free(q->v[q->n].value);
+            rc = RIP_ENOMEM;
+        } else {
+            q->n++;
+        }
+    }
+    rip_buf_release(&kb);
+    rip_buf_release(&vb);
+    return rc;
+}
+
+static int qlist_parse(qlist *q, const char *query)
+{
+    if (!query)
+        return 0;
+    rip_buf kb = RIP_BUF_INIT, vb = RIP_BUF_INIT;
+    int rc = 0;
+    const char *p = query;
+    while (*p && rc == 0) {
+        const char *amp = strchr(p, '&');
+        size_t len = amp ? (size_t)(amp - p) : strlen(p);
+        if (len > 0) {
+            const char *eq = memchr(p, '=', len);
+            size_t klen = eq ? (size_t)(eq - p) : len;
+            rip_buf_reset(&kb);
+            rip_buf_reset(&vb);
+            rc = uri_decode(&kb, p, klen);
+            if (rc == 0 && eq)
+                rc = uri_decode(&vb, eq + 1, len - klen - 1);
+            if (rc == 0)
+                rc = qlist_add(q, kb.ptr, kb.len, vb.ptr, vb.len);
+        }
+        p += len;
+        if (*p == '&')
+            p++;
+    }
+    rip_buf_release(&kb);
+    rip_buf_release(&vb);
+    return rc;
+}
+
+static int qlist_write(const qlist *q, rip_buf *out)
+{
+    for (size_t i = 0; i < q->n; i++) {
+        int rc = rip_buf_addf(out, "%s%s=%s", i ? "&" : "", q->v[i].key, q->v[i].value);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* ---- canonical headers ---- */
+
+typedef struct cheader {
+    char name[128];     /* lowercase */
+    rip_buf value;      /* trimmed, spaces folded, duplicates joined */
+} cheader;
+
+static int cheader_cmp(const void *a, const void *b)
+{
+    return strcmp(((const cheader *)a)->name, ((const cheader *)b)->name);
+}
+
+static bool skip_header(const char *lname)
+{
+    static const char *const skipped[] = {
+        "authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256",
+        "user-agent", "x-amzn-trace-id", "expect", "connection", "keep-alive",
+        "transfer-encoding", "te", "upgrade", "proxy-authorization", "proxy-connection",
+    };
+    for (size_t i = 0; i < sizeof(skipped) / sizeof(skipped[0]); i++)
+        if (!strcmp(lname, skipped[i]))
+            return true;
+    return false;
+}
+
+/* Appends v trimmed, with runs of blanks folded into one space. */
+static int add_folded(rip_buf *out, const char *v)
+{
+    while (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n')
+        v++;
+    bool pending = false;
+    for (; *v; v++) {
+        if (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n') {
+            pending = true;
+            continue;
+        }
+        if (pending && rip_buf_addc(out, ' ') < 0)
+            return RIP_ENOMEM;
+        pending = false;
+        if (rip_buf_addc(out, *v) < 0)
+            return RIP_ENOMEM;
+    }
+    return 0;
+}
+
+typedef struct hlist {
+    cheader v[RIP_AWS_SIG_MAX_HEADERS + 4];
+    size_t n;
+} hlist;
+
+static int hlist_add(hlist *h, const char *name, const char *value)
+{
+    char lname[128];
+    size_t nl = strlen(name);
+    if (nl == 0 || nl >= sizeof(lname))
+        return RIP_EINVAL;
+    for (size_t i = 0; i <= nl; i++)
+        lname[i] = (char)tolower((unsigned char)name[i]);
+    for (size_t i = 0; i < h->n; i++) {
+        if (!strcmp(h->v[i].name, lname)) {
+            if (rip_buf_addc(&h->v[i].value, ',') < 0)
+                return RIP_ENOMEM;
+            return add_folded(&h->v[i].value, value);
+        }
+    }
+    if (h->n >= sizeof(h->v) / sizeof(h->v[0]))
+        return RIP_ELIMIT;
+    cheader *c = &h->v[h->n++];
+    memcpy(c->name, lname, nl + 1);
+    rip_buf_init(&c->value, 64 * 1024);
+    return add_folded(&c->value, value);
+}
+
+static void hlist_release(hlist *h)
+{
+    for (size_t i = 0; i < h->n; i++)
+        rip_buf_release(&h->v[i].value);
+    h->n = 0;
+}
+
+/* ---- HMAC chain ---- */
+
+static int hmac(const void *key, size_t klen, const char *msg, size_t mlen, unsigned char out[32])
+{
+    unsigned int olen = 0;
+    if (!HMAC(EVP_sha256(), key, (int)klen, (const unsigned char *)msg, mlen, out, &olen) || olen != 32)
+        return RIP_EINVAL;
+    return 0;
+}
+
+static int signing_key(const char *secret, const char *date8, const char *region,
+                       const char *service, unsigned char key[32])
+{
+    char k0[256];
+    int n = snprintf(k0, sizeof(k0), "AWS4%s", secret);
+    int rc = RIP_EINVAL;
+    unsigned char a[32], b[32];
+    if (n < 0 || (size_t)n >= sizeof(k0))
+        goto out;
+    if ((rc = hmac(k0, (size_t)n, date8, 8, a)) < 0 ||
+        (rc = hmac(a, 32, region, strlen(region), b)) < 0 ||
+        (rc = hmac(b, 32, service, strlen(service), a)) < 0 ||
+        (rc = hmac(a, 32, "aws4_request", 12, key)) < 0)
+        goto out;
+    rc = 0;
+out:
+    OPENSSL_cleanse(k0, sizeof(k0));
+    OPENSSL_cleanse(a, sizeof(a));
+    OPENSSL_cleanse(b, sizeof(b));
+    return rc;
+}
+
+int rip_aws_sigv4_sign(const rip_aws_sig_request *req, const rip_aws_sig_creds *creds,
+                       const rip_aws_sig_params *params, rip_aws_sig_out *out)
+{
+    hlist *h = NULL;
+    qlist q = { 0 };
+    rip_buf signed_names = RIP_BUF_INIT, scope = RIP_BUF_INIT, tmp = RIP_BUF_INIT;
+    unsigned char key[32], sig[32];
+    int rc;
+    unsigned flags = params->flags;
+    bool query_mode = flags & RIP_AWS_SIG_QUERY;
+    const char *token = creds->session_token && *creds->session_token ? creds->session_token : NULL;
+
+    rip_buf_reset(&out->canonical_request);
+    rip_buf_reset(&out->string_to_sign);
+    rip_buf_reset(&out->authorization);
+    rip_buf_reset(&out->query);
+    out->signature[0] = '\0';
+
+    if (!req->method || !params->region || !params->service || !creds->access_key_id ||
+        !creds->secret_access_key || !*creds->access_key_id)
+        return RIP_EINVAL;
+    if (req->nheaders > RIP_AWS_SIG_MAX_HEADERS)
+        return RIP_ELIMIT;
+    h = calloc(1, sizeof(*h));
+    if (!h)
+        return RIP_ENOMEM;
+
+    rip_aws_amz_date(params->when, out->amz_date);
+    if (req->payload_hash)
+        snprintf(out->payload_hash, sizeof(out->payload_hash), "%s", req->payload_hash);
+    else
+        rip_aws_sha256_hex(req->body, req->body_len, out->payload_hash);
+
+    rc = rip_buf_addf(&scope, "%.8s/%s/%s/aws4_request", out->amz_date, params->region,
+                      params->service);
+    if (rc < 0)
+        goto fail;
+
+    /* Headers to sign. */
+    for (size_t i = 0; i < req->nheaders; i++) {
+        char lname[128];
+        size_t nl = strlen(req->headers[i].name);
+        if (nl == 0 || nl >= sizeof(lname)) {
+            rc = RIP_EINVAL;
+            goto fail;
+        }
+        for (size_t j = 0; j <= nl; j++)
+            lname[j] = (char)tolower((unsigned char)req->headers[i].name[j]);
+        if (skip_header(lname))
+            continue;
+        if ((rc = hlist_add(h, lname, req->headers[i].value ? req->headers[i].value : "")) < 0)
+            goto fail;
+    }
+    if (!query_mode) {
+        if ((rc = hlist_add(h, "x-amz-date", out->amz_date)) < 0)
+            goto fail;
+        if (token && !(flags & RIP_AWS_SIG_OMIT_TOKEN) &&
+            (rc = hlist_add(h, "x-amz-security-token", token)) < 0)
+            goto fail;
+        if ((flags & RIP_AWS_SIG_CONTENT_SHA256) &&
+            (rc = hlist_add(h, "x-amz-content-sha256", out->payload_hash)) < 0)
+            goto fail;
+    }
+    qsort(h->v, h->n, sizeof(h->v[0]), cheader_cmp);
+    for (size_t i = 0; i < h->n; i++)
+        if ((rc = rip_buf_addf(&signed_names, "%s%s", i ? ";" : "", h->v[i].name)) < 0)
+            goto fail;
+
+    /* Query parameters. */
+    if ((rc = qlist_parse(&q, req->query)) < 0)
+        goto fail;
+    if (query_mode) {
+        char exp[32];
+        rip_buf cred = RIP_BUF_INIT;
+        snprintf(exp, sizeof(exp), "%ld", params->expires > 0 ? params->expires : 3600);
+        rc = rip_buf_addf(&cred, "%s/%s", creds->access_key_id, scope.ptr);
+        if (rc == 0)
+            rc = qlist_add(&q, "X-Amz-Algorithm", 15, "AWS4-HMAC-SHA256", 16);
+        if (rc == 0)
+            rc = qlist_add(&q, "X-Amz-Credential", 16, cred.ptr, cred.len);
+        if (rc == 0)
+            rc = qlist_add(&q, "X-Amz-Date", 10, out->amz_date, strlen(out->amz_date));
+        if (rc == 0)
+            rc = qlist_add(&q, "X-Amz-Expires", 13, exp, strlen(exp));
+        if (rc == 0 && token && !(flags & RIP_AWS_SIG_OMIT_TOKEN))
+            rc = qlist_add(&q, "X-Amz-Security-Token", 20, token, strlen(token));
+        if (rc == 0)
+            rc = qlist_add(&q, "X-Amz-SignedHeaders", 19, signed_names.ptr, signed_names.len);
+        rip_buf_release(&cred);
+        if (rc < 0)
+            goto fail;
+    }
+    if (q.n)
+        qsort(q.v, q.n, sizeof(q.v[0]), qparam_cmp);
+
+    /* Canonical request. */
+    rip_buf *cr = &out->canonical_request;
+    if ((rc = rip_buf_addf(cr, "%s\n", req->method)) < 0 ||
+        (rc = canonical_path(cr, req->path, flags)) < 0 ||
+        (rc = rip_buf_addc(cr, '\n')) < 0 ||
+        (rc = qlist_write(&q, cr)) < 0 ||
+        (rc = rip_buf_addc(cr, '\n')) < 0)
+        goto fail;
+    for (size_t i = 0; i < h->n; i++)
+        if ((rc = rip_buf_addf(cr, "%s:%s\n", h->v[i].name, h->v[i].value.ptr)) < 0)
+            goto fail;
+    if ((rc = rip_buf_addf(cr, "\n%s\n%s", signed_names.ptr, out->payload_hash)) < 0)
+        goto fail;
+
+    /* String to sign. */
+    char crhash[65];
+    rip_aws_sha256_hex(cr->ptr, cr->len, crhash);
+    if ((rc = rip_buf_addf(&out->string_to_sign, "AWS4-HMAC-SHA256\n%s\n%s\n%s",
+                           out->amz_date, scope.ptr, crhash)) < 0)
+        goto fail;
+
+    /* Signature. */
+    if ((rc = signing_key(creds->secret_access_key, out->amz_date, params->region,
+                          params->service, key)) < 0)
+        goto fail;
+    rc = hmac(key, 32, out->string_to_sign.ptr, out->string_to_sign.len, sig);
+    OPENSSL_cleanse(key, sizeof(key));
+    if (rc < 0)
+        goto fail;
+    hex_encode(sig, 32, out->signature);
+
+    if (query_mode) {
+        if ((rc = qlist_write(&q, &out->query)) < 0 ||
+            (rc = rip_buf_addf(&out->query, "%sX-Amz-Signature=%s", q.n ? "&" : "",
+                               out->signature)) < 0)
+            goto fail;
+        if (token && (flags & RIP_AWS_SIG_OMIT_TOKEN)) {
+            if ((rc = rip_buf_adds(&out->query, "&X-Amz-Security-Token=")) < 0 ||
+                (rc = rip_aws_uri_encode(&out->query, token, strlen(token), false)) < 0)
+                goto fail;
+        }
+    } else {
+        if ((rc = rip_buf_addf(&out->authorization,
+                               "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s",
+                               creds->access_key_id, scope.ptr, signed_names.ptr,
+                               out->signature)) < 0)
+            goto fail;
+    }
+    rc = 0;
+    goto done;
+fail:
+    rip_buf_reset(&out->canonical_request);
+    rip_buf_reset(&out->string_to_sign);
+    rip_buf_reset(&out->authorization);
+    rip_buf_reset(&out->query);
+    out->signature[0] = '\0';
+done:
+    OPENSSL_cleanse(sig, sizeof(sig));
+    if (h)
+        hlist_release(h);
+    free(h);
+    qlist_release(&q);
+    rip_buf_release(&signed_names);
+    rip_buf_release(&scope);
+    rip_buf_release(&tmp);
+    return rc;
+}
