@@ -1,0 +1,576 @@
+/* ingest-bench.c — how fast events become durable in the store, against the
+ * fastest plain loader of the same rows into the same schema, and how fast
+ * the investigate queries answer over the result.
+ *
+ *   ingest-bench [-n EVENTS] [-q QUERIES] [-d DIR] [-Q]
+ *
+ * -Q with -d: only the queries, over DIR/store.db of an earlier run.
+ *
+ * 1. Generates EVENTS (default 1,000,000) CloudTrail records as NDJSON in
+ *    memory: IAM users and assumed-role sessions, access keys, source IPs,
+ *    regions, errors, resources; each record about 1 KB like real ones.
+ * 2. Decodes them once (rip_decoder) into self-contained rows in memory.
+ * 3. plain loader: one connection, one prepared INSERT per table, one
+ *    transaction, no acknowledgements, into a new database with the store's
+ *    schema, pragmas and indexes.
+ * 4. store: the same rows through rip_store_put_event() (group commit, an
+ *    acknowledgement per batch through on_durable) and rip_store_flush(), into
+ *    another new database. The ratio store / plain is printed.
+ * 5. end to end: decode + store, as `riposte ingest` does, into a third one.
+ * 6. investigate: QUERIES (default 1000) random access keys, principals and
+ *    source IPs through rip_store_query_events(); p50/p99/max latency.
+ *
+ * Prints figures; asserts nothing. bench/ingest.sh runs it.
+ */
+#include <inttypes.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "normalize/decode.h"
+#include "store/store.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/timeutil.h"
+
+#define N_USERS 1500
+#define N_ROLES 500
+#define N_KEYS_PER_USER 2
+#define N_IPS 40000
+
+static uint64_t rng = 0x9E3779B97F4A7C15ull;
+
+static uint64_t next_rand(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+/* 0..n-1, skewed toward small values (a few busy principals, a long tail). */
+static unsigned skewed(unsigned n)
+{
+    double u = (double)(next_rand() >> 11) / 9007199254740992.0;
+    unsigned v = (unsigned)(u * u * n);
+    return v < n ? v : n - 1;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static void key_of(char *out, size_t n, unsigned user, unsigned k)
+{
+    snprintf(out, n, "AKIA%08u%08u", user, k);
+}
+
+static void ip_of(char *out, size_t n, unsigned i)
+{
+    snprintf(out, n, "%u.%u.%u.%u", 11 + i % 200, (i / 200) % 250, (i * 7) % 251, 1 + i % 253);
+}
+
+static void generate(rip_buf *out, uint64_t n)
+{
+    static const char *const regions[] = { "us-east-1", "us-east-1", "us-west-2", "eu-west-1",
+                                           "ap-southeast-2", "eu-central-1" };
+    static const struct { const char *src, *name; int ro; } calls[] = {
+        { "s3.amazonaws.com", "GetObject", 1 },
+        { "s3.amazonaws.com", "PutObject", 0 },
+        { "ec2.amazonaws.com", "DescribeInstances", 1 },
+        { "ec2.amazonaws.com", "RunInstances", 0 },
+        { "iam.amazonaws.com", "ListUsers", 1 },
+        { "iam.amazonaws.com", "CreateAccessKey", 0 },
+        { "sts.amazonaws.com", "GetCallerIdentity", 1 },
+        { "kms.amazonaws.com", "Decrypt", 1 },
+        { "lambda.amazonaws.com", "ListFunctions20150331", 1 },
+        { "logs.amazonaws.com", "CreateLogStream", 0 },
+    };
+    const int64_t t0 = 1714521600000000000;   /* 2024-05-01T00:00:00Z */
+    for (uint64_t i = 0; i < n; i++) {
+        char tbuf[RIP_TIME_FMT_MAX], key[32], ip[32], ident[900], err[200] = "";
+        int64_t t = t0 + (int64_t)(i * 2592000ull / n) * 1000000000ll + (int64_t)(next_rand() % 1000) * 1000000;
+        unsigned c = (unsigned)(next_rand() % (sizeof(calls) / sizeof(calls[0])));
+        const char *region = regions[next_rand() % 6];
+        ip_of(ip, sizeof(ip), skewed(N_IPS));
+        if (next_rand() % 3) {
+            unsigned u = skewed(N_USERS);
+            key_of(key, sizeof(key), u, (unsigned)(next_rand() % N_KEYS_PER_USER));
+            snprintf(ident, sizeof(ident),
+                     "{\"type\":\"IAMUser\",\"principalId\":\"AIDA%016u\",\"arn\":"
+                     "\"arn:aws:iam::123456789012:user/user-%u\",\"accountId\":\"123456789012\","
+                     "\"accessKeyId\":\"%s\",\"userName\":\"user-%u\"}",
+                     u, u, key, u);
+        } else {
+            unsigned r = skewed(N_ROLES);
+            snprintf(key, sizeof(key), "ASIA%08u%08u", r, (unsigned)(i / 3600));
+            snprintf(ident, sizeof(ident),
+                     "{\"type\":\"AssumedRole\",\"principalId\":\"AROA%016u:session-%u\","
+                     "\"arn\":\"arn:aws:sts::123456789012:assumed-role/role-%u/session-%u\","
+                     "\"accountId\":\"123456789012\",\"accessKeyId\":\"%s\",\"sessionContext\":"
+                     "{\"sessionIssuer\":{\"type\":\"Role\",\"principalId\":\"AROA%016u\",\"arn\":"
+                     "\"arn:aws:iam::123456789012:role/role-%u\",\"accountId\":\"123456789012\","
+                     "\"userName\":\"role-%u\"},\"attributes\":{\"creationDate\":"
+                     "\"2024-05-01T00:00:00Z\",\"mfaAuthenticated\":\"false\"}}}",
+                     r, r % 7, r, r % 7, key, r, r, r);
+        }
+        if (next_rand() % 20 == 0)
+            snprintf(err, sizeof(err),
+                     "\"errorCode\":\"AccessDenied\",\"errorMessage\":\"User is not authorized to"
+                     " perform: %s\",", calls[c].name);
+        rip_buf_addf(out,
+            "{\"eventVersion\":\"1.09\",\"userIdentity\":%s,\"eventTime\":\"%s\","
+            "\"eventSource\":\"%s\",\"eventName\":\"%s\",\"awsRegion\":\"%s\","
+            "\"sourceIPAddress\":\"%s\",\"userAgent\":\"aws-cli/2.15.%u Python/3.11.6 Linux/6.1"
+            " exe/x86_64.amzn.2023 prompt/off command/%s\",%s\"requestParameters\":{\"bucketName\":"
+            "\"bucket-%u\",\"key\":\"reports/2024/05/%" PRIu64 ".parquet\",\"Host\":\"bucket-%u.s3.%s"
+            ".amazonaws.com\"},\"responseElements\":null,\"additionalEventData\":{\"bytesTransferredIn\":0,"
+            "\"bytesTransferredOut\":%u},\"requestID\":\"%016" PRIX64 "\",\"eventID\":"
+            "\"%08" PRIx64 "-%04x-4%03x-8%03x-%012" PRIx64 "\",\"readOnly\":%s,\"resources\":[{\"type\":"
+            "\"AWS::S3::Object\",\"ARN\":\"arn:aws:s3:::bucket-%u/reports/2024/05/%" PRIu64
+            ".parquet\"},{\"accountId\":\"123456789012\",\"type\":\"AWS::S3::Bucket\",\"ARN\":"
+            "\"arn:aws:s3:::bucket-%u\"}],\"eventType\":\"AwsApiCall\",\"managementEvent\":%s,"
+            "\"recipientAccountId\":\"123456789012\",\"eventCategory\":\"%s\",\"tlsDetails\":"
+            "{\"tlsVersion\":\"TLSv1.3\",\"cipherSuite\":\"TLS_AES_128_GCM_SHA256\","
+            "\"clientProvidedHostHeader\":\"bucket-%u.s3.%s.amazonaws.com\"}}\n",
+            ident, rip_time_format(t, tbuf), calls[c].src, calls[c].name, region, ip,
+            (unsigned)(i % 30), calls[c].name, err, (unsigned)(i % 300), i, (unsigned)(i % 300),
+            region, (unsigned)(next_rand() % 100000), next_rand(), i >> 32,
+            (unsigned)(i >> 16) & 0xffff, (unsigned)(i & 0xfff), (unsigned)(next_rand() & 0xfff),
+            (uint64_t)(next_rand() & 0xffffffffffffull), calls[c].ro ? "true" : "false", (unsigned)(i % 300),
+            i, (unsigned)(i % 300), calls[c].ro ? "false" : "true",
+            calls[c].ro ? "Data" : "Management", (unsigned)(i % 300), region);
+    }
+}
+
+/* ---- rows: decoded events copied out of the decoder ---- */
+
+typedef struct row {
+    rip_event ev;
+    rip_json_node raw;   /* an OBJECT node whose text is the copied record */
+} row;
+
+typedef struct rows {
+    row *v;
+    size_t n, alloc;
+    rip_arena arena;
+} rows;
+
+static rip_slice dup_slice(rip_arena *a, rip_slice s)
+{
+    if (!s.ptr)
+        return s;
+    char *p = rip_arena_strndup(a, s.ptr, s.len);
+    if (!p)
+        abort();
+    return (rip_slice){ p, s.len };
+}
+
+static int keep_row(void *ud, const rip_event *ev)
+{
+    rows *r = ud;
+    if (r->n == r->alloc) {
+        r->alloc = r->alloc ? 2 * r->alloc : 1 << 16;
+        r->v = realloc(r->v, r->alloc * sizeof(*r->v));
+        if (!r->v)
+            abort();
+    }
+    row *w = &r->v[r->n++];
+    rip_arena *a = &r->arena;
+    rip_event *e = &w->ev;
+    *e = *ev;
+    e->id = dup_slice(a, ev->id);
+    e->account = dup_slice(a, ev->account);
+    e->region = dup_slice(a, ev->region);
+    e->actor.type = dup_slice(a, ev->actor.type);
+    e->actor.arn = dup_slice(a, ev->actor.arn);
+    e->actor.principal_id = dup_slice(a, ev->actor.principal_id);
+    e->actor.user = dup_slice(a, ev->actor.user);
+    e->actor.access_key = dup_slice(a, ev->actor.access_key);
+    e->actor.session_issuer = dup_slice(a, ev->actor.session_issuer);
+    e->action.service = dup_slice(a, ev->action.service);
+    e->action.name = dup_slice(a, ev->action.name);
+    e->action.error_code = dup_slice(a, ev->action.error_code);
+    e->action.error_message = dup_slice(a, ev->action.error_message);
+    e->source.ip = dup_slice(a, ev->source.ip);
+    e->source.user_agent = dup_slice(a, ev->source.user_agent);
+    e->detail_type = dup_slice(a, ev->detail_type);
+    memset(&e->finding, 0, sizeof(e->finding));
+    e->resources = NULL;
+    if (ev->nresources) {
+        e->resources = rip_arena_alloc(a, ev->nresources * sizeof(rip_resource));
+        if (!e->resources)
+            abort();
+        for (uint32_t i = 0; i < ev->nresources; i++) {
+            e->resources[i].type = dup_slice(a, ev->resources[i].type);
+            e->resources[i].id = dup_slice(a, ev->resources[i].id);
+            e->resources[i].arn = dup_slice(a, ev->resources[i].arn);
+        }
+    }
+    rip_slice raw = dup_slice(a, rip_json_text(ev->raw));
+    w->raw = (rip_json_node){ .ptr = raw.ptr, .len = (uint32_t)raw.len, .skip = 1,
+                              .type = RIP_JSON_OBJECT };
+    e->doc = NULL;
+    e->raw = NULL;   /* set once r->v stops moving: fix_rows() */
+    e->envelope = NULL;
+    return 0;
+}
+
+static void fix_rows(rows *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        r->v[i].ev.raw = &r->v[i].raw;
+}
+
+/* ---- the plain loader ---- */
+
+static int plain_load(const char *path, const rows *r, double *secs)
+{
+    rip_store *st = NULL;
+    rip_store_error err;
+    sqlite3 *db = NULL;
+    sqlite3_stmt *ev = NULL, *res = NULL;
+    int rc = rip_store_open(path, NULL, &st, &err);   /* the same schema */
+    if (rc) {
+        fprintf(stderr, "ingest-bench: %s: %s\n", path, err.msg);
+        return rc;
+    }
+    rip_store_close(st);
+    if (sqlite3_open(path, &db) != SQLITE_OK ||
+        sqlite3_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+                         " PRAGMA cache_size = -131072; PRAGMA mmap_size = 268435456;"
+                         " PRAGMA wal_autocheckpoint = 16384;",
+                     NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db,
+            "INSERT INTO events (cloud, provider_id, time_ns, time, kind, format, account, region,"
+            " actor_type, actor_arn, principal_id, user_name, access_key, session_issuer, mfa,"
+            " service, action, read_only, error_code, error_message, source_ip, user_agent,"
+            " detail_type, finding_type, finding_severity, finding_severity_label, finding_title,"
+            " raw, envelope, ingested_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+            " ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, NULL, NULL, NULL, NULL,"
+            " ?24, NULL, ?25)", -1, &ev, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "INSERT INTO event_resources (event_id, type, resource_id, arn)"
+                               " VALUES (?1, ?2, ?3, ?4)", -1, &res, NULL) != SQLITE_OK) {
+        fprintf(stderr, "ingest-bench: plain loader: %s\n", sqlite3_errmsg(db));
+        rc = RIP_EIO;
+        goto out;
+    }
+#define BIND(i, s) ((s).ptr ? sqlite3_bind_text(ev, i, (s).ptr, (int)(s).len, SQLITE_STATIC) \
+                            : sqlite3_bind_null(ev, i))
+#define BINDR(i, s) ((s).ptr ? sqlite3_bind_text(res, i, (s).ptr, (int)(s).len, SQLITE_STATIC) \
+                             : sqlite3_bind_null(res, i))
+    double t0 = now_s();
+    sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+    for (size_t i = 0; i < r->n; i++) {
+        const rip_event *e = &r->v[i].ev;
+        char tbuf[RIP_TIME_FMT_MAX];
+        sqlite3_bind_text(ev, 1, rip_cloud_name(e->cloud), -1, SQLITE_STATIC);
+        BIND(2, e->id);
+        sqlite3_bind_int64(ev, 3, e->time_ns);
+        sqlite3_bind_text(ev, 4, rip_time_format(e->time_ns, tbuf), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ev, 5, rip_event_kind_name(e->kind), -1, SQLITE_STATIC);
+        sqlite3_bind_text(ev, 6, rip_format_name(e->format), -1, SQLITE_STATIC);
+        BIND(7, e->account);
+        BIND(8, e->region);
+        BIND(9, e->actor.type);
+        BIND(10, e->actor.arn);
+        BIND(11, e->actor.principal_id);
+        BIND(12, e->actor.user);
+        BIND(13, e->actor.access_key);
+        BIND(14, e->actor.session_issuer);
+        if (e->actor.mfa < 0)
+            sqlite3_bind_null(ev, 15);
+        else
+            sqlite3_bind_int(ev, 15, e->actor.mfa);
+        BIND(16, e->action.service);
+        BIND(17, e->action.name);
+        if (e->action.read_only < 0)
+            sqlite3_bind_null(ev, 18);
+        else
+            sqlite3_bind_int(ev, 18, e->action.read_only);
+        BIND(19, e->action.error_code);
+        BIND(20, e->action.error_message);
+        BIND(21, e->source.ip);
+        BIND(22, e->source.user_agent);
+        BIND(23, e->detail_type);
+        rip_slice raw = rip_json_text(e->raw);
+        BIND(24, raw);
+        sqlite3_bind_int64(ev, 25, 1);
+        if (sqlite3_step(ev) != SQLITE_DONE)
+            goto fail;
+        sqlite3_reset(ev);
+        sqlite3_int64 id = sqlite3_last_insert_rowid(db);
+        for (uint32_t k = 0; k < e->nresources; k++) {
+            sqlite3_bind_int64(res, 1, id);
+            BINDR(2, e->resources[k].type);
+            BINDR(3, e->resources[k].id);
+            BINDR(4, e->resources[k].arn);
+            if (sqlite3_step(res) != SQLITE_DONE)
+                goto fail;
+            sqlite3_reset(res);
+        }
+    }
+    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        goto fail;
+    *secs = now_s() - t0;
+    rc = 0;
+    goto out;
+fail:
+    fprintf(stderr, "ingest-bench: plain loader: %s\n", sqlite3_errmsg(db));
+    rc = RIP_EIO;
+out:
+    sqlite3_finalize(ev);
+    sqlite3_finalize(res);
+    sqlite3_close(db);
+    return rc;
+}
+
+/* ---- the store ---- */
+
+typedef struct acks {
+    uint64_t calls, last;
+} acks;
+
+static void count_ack(void *ud, uint64_t durable)
+{
+    acks *a = ud;
+    a->calls++;
+    a->last = durable;
+}
+
+static int store_load(const char *path, const rows *r, double *secs, acks *a)
+{
+    rip_store *st = NULL;
+    rip_store_error err;
+    rip_store_options o;
+    rip_store_options_init(&o);
+    o.on_durable = count_ack;
+    o.ud = a;
+    int rc = rip_store_open(path, &o, &st, &err);
+    if (rc) {
+        fprintf(stderr, "ingest-bench: %s: %s\n", path, err.msg);
+        return rc;
+    }
+    double t0 = now_s();
+    for (size_t i = 0; i < r->n && rc == 0; i++)
+        rc = rip_store_put_event(st, &r->v[i].ev, NULL);
+    if (rc == 0)
+        rc = rip_store_flush(st);
+    *secs = now_s() - t0;
+    if (rc)
+        fprintf(stderr, "ingest-bench: store: %s\n", rip_store_errmsg(st));
+    rip_store_close(st);
+    return rc;
+}
+
+typedef struct e2e {
+    rip_store *st;
+    int rc;
+} e2e;
+
+static int e2e_put(void *ud, const rip_event *ev)
+{
+    e2e *c = ud;
+    c->rc = rip_store_put_event(c->st, ev, NULL);
+    return c->rc;
+}
+
+/* Decodes the log in pieces of about 16 MB cut at line ends, as files
+ * would come (one buffer may not exceed the JSON size limit). */
+static int decode_all(rip_decoder *dec, const rip_buf *log)
+{
+    size_t off = 0;
+    while (off < log->len) {
+        size_t end = off + ((size_t)16 << 20);
+        if (end >= log->len) {
+            end = log->len;
+        } else {
+            const char *nl = memchr(log->ptr + end, '\n', log->len - end);
+            end = nl ? (size_t)(nl - log->ptr) + 1 : log->len;
+        }
+        int rc = rip_decode_buffer(dec, "bench.jsonl", log->ptr + off, end - off);
+        if (rc)
+            return rc;
+        off = end;
+    }
+    return 0;
+}
+
+/* ---- investigate queries ---- */
+
+static int count_row(void *ud, const rip_store_event_row *r)
+{
+    (void)r;
+    ++*(uint64_t *)ud;
+    return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void bench_queries(rip_store *st, rip_store_key by, unsigned nq)
+{
+    double *lat = calloc(nq, sizeof(double));
+    uint64_t rows_total = 0, rows_max = 0;
+    char value[128];
+    if (!lat)
+        abort();
+    for (unsigned i = 0; i < nq; i++) {
+        switch (by) {
+        case RIP_STORE_BY_ACCESS_KEY:
+            key_of(value, sizeof(value), (unsigned)(next_rand() % N_USERS),
+                   (unsigned)(next_rand() % N_KEYS_PER_USER));
+            break;
+        case RIP_STORE_BY_PRINCIPAL:
+            if (i % 2)
+                snprintf(value, sizeof(value), "arn:aws:iam::123456789012:user/user-%u",
+                         (unsigned)(next_rand() % N_USERS));
+            else
+                snprintf(value, sizeof(value), "arn:aws:iam::123456789012:role/role-%u",
+                         (unsigned)(next_rand() % N_ROLES));
+            break;
+        default:
+            ip_of(value, sizeof(value), (unsigned)(next_rand() % N_IPS));
+            break;
+        }
+        rip_store_query q = { by, value, 0, 0, 0, 0 };
+        uint64_t n = 0;
+        double t0 = now_s();
+        if (rip_store_query_events(st, &q, count_row, &n) != 0)
+            fprintf(stderr, "ingest-bench: query: %s\n", rip_store_errmsg(st));
+        lat[i] = (now_s() - t0) * 1e3;
+        rows_total += n;
+        if (n > rows_max)
+            rows_max = n;
+    }
+    qsort(lat, nq, sizeof(double), cmp_double);
+    printf("investigate by %-10s  p50 %7.3f ms  p99 %7.3f ms  max %7.3f ms"
+           "   (%u queries, %.0f rows per query on average, %" PRIu64 " at most)\n",
+           rip_store_key_name(by), lat[nq / 2], lat[(size_t)(nq * 0.99)], lat[nq - 1], nq,
+           (double)rows_total / nq, rows_max);
+    free(lat);
+}
+
+int main(int argc, char **argv)
+{
+    uint64_t n = 1000000;
+    unsigned nq = 1000;
+    const char *dir = NULL;
+    int opt, queries_only = 0;
+    while ((opt = getopt(argc, argv, "n:q:d:Q")) != -1) {
+        switch (opt) {
+        case 'Q': queries_only = 1; break;
+        case 'n': n = strtoull(optarg, NULL, 10); break;
+        case 'q': nq = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'd': dir = optarg; break;
+        default:
+            fprintf(stderr, "usage: ingest-bench [-n EVENTS] [-q QUERIES] [-d DIR] [-Q]\n");
+            return 2;
+        }
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    char tmpl[] = "/tmp/riposte-ingest-bench-XXXXXX";
+    if (!dir && !(dir = mkdtemp(tmpl))) {
+        perror("mkdtemp");
+        return 1;
+    }
+    char plain_db[600], store_db[600], e2e_db[600];
+    snprintf(plain_db, sizeof(plain_db), "%s/plain.db", dir);
+    snprintf(store_db, sizeof(store_db), "%s/store.db", dir);
+    snprintf(e2e_db, sizeof(e2e_db), "%s/e2e.db", dir);
+
+    if (queries_only && dir)
+        goto queries;
+    rip_buf log = RIP_BUF_INIT;
+    double t = now_s();
+    generate(&log, n);
+    printf("generated %" PRIu64 " CloudTrail records, %.0f bytes each on average, in %.1f s (%s)\n",
+           n, (double)log.len / (double)n, now_s() - t, dir);
+
+    rows r = { 0 };
+    rip_arena_init(&r.arena, 0);
+    rip_decoder dec;
+    rip_decoder_init(&dec, keep_row, NULL, &r, NULL);
+    t = now_s();
+    decode_all(&dec, &log);
+    double dsecs = now_s() - t;
+    rip_decoder_release(&dec);
+    fix_rows(&r);
+    printf("decode only:          %9.0f events/s  (%" PRIu64 " events, %" PRIu64 " errors)\n",
+           (double)r.n / dsecs, dec.stats.decoded, dec.stats.errors);
+
+    double plain_s = 0, store_s = 0, c0;
+    acks a = { 0 };
+    c0 = cpu_s();
+    if (plain_load(plain_db, &r, &plain_s) != 0)
+        return 1;
+    double plain_cpu = cpu_s() - c0;
+    printf("plain loader:         %9.0f events/s  (%.2f s, %.2f s CPU; one INSERT per table,"
+           " one transaction, no acks)\n", (double)r.n / plain_s, plain_s, plain_cpu);
+    c0 = cpu_s();
+    if (store_load(store_db, &r, &store_s, &a) != 0)
+        return 1;
+    double store_cpu = cpu_s() - c0;
+    printf("store (group commit): %9.0f events/s  (%.2f s, %.2f s CPU; %" PRIu64
+           " commits acknowledged, up to seq %" PRIu64 ")\n",
+           (double)r.n / store_s, store_s, store_cpu, a.calls, a.last);
+    printf("ratio store / plain:  %9.2f\n", plain_s / store_s);
+
+    /* End to end, as `riposte ingest` runs: decode and store. */
+    {
+        rip_store_error err;
+        e2e c = { 0 };
+        if (rip_store_open(e2e_db, NULL, &c.st, &err) != 0) {
+            fprintf(stderr, "ingest-bench: %s: %s\n", e2e_db, err.msg);
+            return 1;
+        }
+        rip_decoder_init(&dec, e2e_put, NULL, &c, NULL);
+        c0 = cpu_s();
+        t = now_s();
+        decode_all(&dec, &log);
+        int rc = c.rc ? c.rc : rip_store_flush(c.st);
+        double secs = now_s() - t;
+        printf("decode + store:       %9.0f events/s  (%.2f s, %.2f s CPU%s)\n",
+               (double)dec.stats.decoded / secs, secs, cpu_s() - c0, rc ? "; FAILED" : "");
+        rip_decoder_release(&dec);
+        rip_store_close(c.st);
+    }
+    rip_buf_release(&log);
+    rip_arena_release(&r.arena);
+    free(r.v);
+
+queries:;
+    rip_store_options ro;
+    rip_store_options_init(&ro);
+    ro.read_only = 1;
+    rip_store *st = NULL;
+    rip_store_error err;
+    if (rip_store_open(store_db, &ro, &st, &err) != 0) {
+        fprintf(stderr, "ingest-bench: %s: %s\n", store_db, err.msg);
+        return 1;
+    }
+    bench_queries(st, RIP_STORE_BY_ACCESS_KEY, nq);
+    bench_queries(st, RIP_STORE_BY_PRINCIPAL, nq);
+    bench_queries(st, RIP_STORE_BY_SOURCE_IP, nq);
+    rip_store_close(st);
+    return 0;
+}

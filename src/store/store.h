@@ -1,0 +1,182 @@
+/* store.h — riposte's memory: one SQL schema behind this interface, with an
+ * SQLite back end (store-sqlite.c, WAL) now and room for PostgreSQL later.
+ * The schema is documented table by table in docs/SCHEMA.md.
+ *
+ * Invariants
+ *   - Callers never write SQL. Every read and write the rest of riposte
+ *     needs is a function here; the back end owns its SQL and its schema
+ *     migrations, which are applied on open (versioned, each in its own
+ *     transaction, recorded in the schema_migrations table).
+ *   - Writes of events are group-committed by one writer thread per store:
+ *     rip_store_put_event() copies what it needs out of the borrowed event
+ *     into the open batch and returns the event's sequence number at once.
+ *     A batch closes when it holds batch_events events (or batch_bytes
+ *     bytes) or batch_ms milliseconds after its first event, whichever
+ *     comes first, and is written in one transaction. An event is durable
+ *     once rip_store_durable_seq() >= its sequence number; the on_durable
+ *     callback reports the same, after every commit. Nothing is reported
+ *     durable before its transaction has committed.
+ *   - Durability (docs/SCHEMA.md "Durability"): in the default mode a
+ *     committed batch survives the process being killed at any moment; with
+ *     sync_full it also survives the machine losing power.
+ *   - Events are deduplicated by (cloud, provider event id): putting an event
+ *     that is already stored changes nothing, and it is counted as a
+ *     duplicate. A record without a provider id is keyed by the SHA-256 of
+ *     its original text ("sha256:<hex>"), so re-ingesting it also stores
+ *     nothing new.
+ *   - Sequence numbers start at 1 for each opened store and count every put
+ *     (duplicates included); they are not event ids.
+ *   - Thread use: rip_store_put_event(), rip_store_flush() and
+ *     rip_store_durable_seq() may be called from any number of threads.
+ *     Queries and the other functions use the store's own read connection:
+ *     one thread at a time.
+ *   - Nothing here prints. A failure returns a RIP_E* code and leaves a
+ *     description in rip_store_errmsg().
+ */
+#ifndef RIPOSTE_STORE_STORE_H
+#define RIPOSTE_STORE_STORE_H
+
+#include <stdint.h>
+
+#include "normalize/event.h"
+#include "util/slice.h"
+
+typedef struct rip_store rip_store;
+
+/* Called from the writer thread after each commit, with the highest
+ * sequence number that is now durable. Must not call back into the store's
+ * write functions (rip_store_flush() would deadlock). Keep it short: the
+ * next batch waits for it. */
+typedef void (*rip_store_durable_fn)(void *ud, uint64_t durable_seq);
+
+typedef struct rip_store_options {
+    unsigned batch_events;     /* events per batch at most (default 32768) */
+    unsigned batch_ms;         /* a batch closes this long after its first
+                                  event (default 5 ms) */
+    size_t batch_bytes;        /* bytes per batch at most (default 64 MiB) */
+    unsigned busy_timeout_ms;  /* wait for another writer (default 10000) */
+    unsigned cache_mib;        /* page cache per connection (default 128) */
+    int sync_full;             /* 1: fsync on every commit (power-loss safe) */
+    int read_only;             /* 1: no writes, no migrations; the schema must
+                                  be current */
+    rip_store_durable_fn on_durable;  /* may be NULL */
+    void *ud;
+} rip_store_options;
+
+/* The defaults above. */
+void rip_store_options_init(rip_store_options *o);
+
+/* The database a command uses: flag when non-NULL, else $RIPOSTE_DB when set
+ * and not empty, else "riposte.db" (in the current directory). The result
+ * is flag, the environment's string, or a static string: not owned. */
+const char *rip_store_path(const char *flag);
+
+/* Description of a failure to open (no store exists to hold it). */
+typedef struct rip_store_error {
+    char msg[256];             /* "unable to open database file", ... */
+} rip_store_error;
+
+/* Opens (creating it if needed, unless read_only) the database at path,
+ * applies the pending schema migrations and sets WAL mode. opt NULL means
+ * the defaults. Returns 0 and sets *out (free it with rip_store_close()),
+ * or RIP_EIO (cannot open, locked, disk error), RIP_EFORMAT (not a
+ * database, or its schema is newer than this riposte), RIP_ENOMEM; err,
+ * when non-NULL, then says why. */
+int rip_store_open(const char *path, const rip_store_options *opt,
+                   rip_store **out, rip_store_error *err);
+
+/* Flushes what is pending, stops the writer and closes. Returns 0 or the
+ * first write error (whose events were never reported durable). Accepts
+ * NULL. The store is freed in every case. */
+int rip_store_close(rip_store *st);
+
+/* The last failure's description ("" when none). Valid until the next call
+ * on the store; owned by it. */
+const char *rip_store_errmsg(rip_store *st);
+
+/* The schema version in the database (the last applied migration). */
+int rip_store_schema_version(rip_store *st, int *version);
+/* The newest schema version this riposte knows. */
+int rip_store_schema_latest(void);
+
+/* ---- writing events (group commit) ---- */
+
+/* Copies ev into the open batch; ev may be freed as soon as this returns.
+ * Blocks while the open batch is full and the previous one is still being
+ * written (back pressure: at most two batches exist). Returns 0 and sets *seq (when non-NULL) to the event's
+ * sequence number, or the writer's sticky error (RIP_EIO, RIP_ELIMIT for a
+ * full disk, RIP_ENOMEM), or RIP_EINVAL on a read-only store. */
+int rip_store_put_event(rip_store *st, const rip_event *ev, uint64_t *seq);
+
+/* Highest sequence number whose batch has committed (0: none yet). */
+uint64_t rip_store_durable_seq(rip_store *st);
+
+/* Closes the open batch now and waits until every event put before the
+ * call is durable and on_durable has been told so. Returns 0 or the
+ * writer's sticky error. */
+int rip_store_flush(rip_store *st);
+
+typedef struct rip_store_stats {
+    uint64_t put;              /* events accepted by rip_store_put_event() */
+    uint64_t durable;          /* of them, committed (stored + duplicates) */
+    uint64_t stored;           /* new rows in events */
+    uint64_t duplicates;       /* already stored: nothing written */
+    uint64_t batches;          /* transactions committed */
+} rip_store_stats;
+
+/* A snapshot of the counters; call rip_store_flush() first for final ones. */
+void rip_store_get_stats(rip_store *st, rip_store_stats *out);
+
+/* ---- reading events: the forensic questions ---- */
+
+typedef enum rip_store_key {
+    RIP_STORE_BY_ACCESS_KEY = 1,  /* events.access_key = value */
+    RIP_STORE_BY_PRINCIPAL,       /* events.actor_arn = value or
+                                     events.session_issuer = value (a role
+                                     ARN finds every session of the role) */
+    RIP_STORE_BY_SOURCE_IP,       /* events.source_ip = value */
+    RIP_STORE_BY_RESOURCE,        /* an event_resources row with resource_id
+                                     = value or arn = value */
+} rip_store_key;
+
+/* "access_key", "principal", "source_ip", "resource"; "?" otherwise. */
+const char *rip_store_key_name(rip_store_key k);
+
+typedef struct rip_store_query {
+    rip_store_key by;
+    const char *value;         /* borrowed for the call */
+    int64_t since_ns;          /* time_ns >= since_ns; 0: no lower bound */
+    int64_t until_ns;          /* time_ns < until_ns; 0: no upper bound */
+    uint64_t limit;            /* at most this many rows; 0: all */
+    int with_raw;              /* 1: fill row.raw with the original record */
+} rip_store_query;
+
+/* One stored event as the callback sees it. Every slice is borrowed from
+ * the back end and valid only during the callback; absent values are
+ * RIP_SLICE_NULL. Tri-states: -1 unknown, 0 false, 1 true. */
+typedef struct rip_store_event_row {
+    int64_t id;                /* events.id */
+    int64_t time_ns;           /* 0 when the record carried no time */
+    rip_slice cloud, kind, format, provider_id, account, region;
+    rip_slice actor_type, actor_arn, principal_id, user_name, access_key,
+        session_issuer;
+    int mfa;
+    rip_slice service, action;
+    int read_only;
+    rip_slice error_code, error_message, source_ip, user_agent, detail_type;
+    rip_slice raw;             /* with_raw only */
+} rip_store_event_row;
+
+/* Return a negative value to stop; it is returned by the query. */
+typedef int (*rip_store_row_fn)(void *ud, const rip_store_event_row *row);
+
+/* Calls fn for every event matching q, oldest first (time_ns, then id).
+ * Sees every committed batch, not the open one. Returns 0, RIP_EINVAL (no
+ * key or value), RIP_EIO, or what fn returned to stop. */
+int rip_store_query_events(rip_store *st, const rip_store_query *q,
+                           rip_store_row_fn fn, void *ud);
+
+/* Number of rows in events (for summaries and tests). */
+int rip_store_count_events(rip_store *st, uint64_t *count);
+
+#endif
