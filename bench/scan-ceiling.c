@@ -4,7 +4,9 @@
  * so bench/scan.sh reports riposte's throughput as a fraction of it.
  *
  * usage: scan-ceiling LITERAL FILE...     prints matches and bytes inflated */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE   /* memmem */
+#endif
 #include <libdeflate.h>
 #include <stdint.h>
 #include <stdio.h>
