@@ -43,7 +43,7 @@ typedef struct scan_file {
     rip_buf err;          /* record errors, already formatted */
     uint64_t events, hits, errors, bytes;
     int read_err;         /* could not read the file */
-    int done;
+    int done;             /* the worker published its last piece */
 } scan_file;
 
 typedef struct scan_ctx {
@@ -57,7 +57,10 @@ typedef struct scan_ctx {
     rip_scan_format format;
     rip_sigma_level min_level;
     int with_raw;
-    size_t max_file;
+    int threaded;        /* workers run on their own threads */
+    struct corr_out *co; /* correlation output (main thread) */
+    size_t max_file;     /* a document read whole */
+    size_t max_record;   /* one NDJSON line */
 } scan_ctx;
 
 typedef struct scan_worker {
@@ -65,6 +68,10 @@ typedef struct scan_worker {
     rip_decoder dec;
     rip_sigma_matcher *matcher;
     rip_buf data;
+    /* What this worker produced for the current file since it last
+     * published (see scan_publish()). */
+    rip_buf out, err;
+    obs_list obs;
     scan_file *cur;
     const char *path;
     int failed;           /* out of memory or similar: stop */
@@ -122,7 +129,7 @@ static void obs_list_release(obs_list *l)
 static int on_obs(void *ud, const rip_corr_obs *o)
 {
     scan_worker *w = ud;
-    obs_list *l = &w->cur->obs;
+    obs_list *l = &w->obs;
     size_t lg = strlen(o->group) + 1, lv = o->value ? strlen(o->value) + 1 : 0;
     size_t li = strlen(o->event_id) + 1, lp = strlen(o->path) + 1;
     if (l->n == l->alloc) {
@@ -164,7 +171,7 @@ static int on_hit(void *ud, const rip_sigma_hit *hit, const rip_event *ev)
     if (!hit->report || hit->meta->level < w->ctx->min_level)
         return 0;
     w->cur->hits++;
-    int r = rip_scan_format_hit(&w->cur->out, w->ctx->format, hit->meta, ev,
+    int r = rip_scan_format_hit(&w->out, w->ctx->format, hit->meta, ev,
                                 w->path, w->ctx->with_raw);
     if (r < 0) {
         w->failed = r;
@@ -185,33 +192,167 @@ static void on_error(void *ud, const rip_decode_error *e)
 {
     scan_worker *w = ud;
     w->cur->errors++;
-    rip_cli_format_decode_error(&w->cur->err, e);
+    rip_cli_format_decode_error(&w->err, e);
 }
+
+static void corr_feed(scan_ctx *ctx, obs_list *obs);
+
+/* Writes what a file produced so far, in order: hits, then record errors,
+ * then its observations go to the correlation engine (main thread only). */
+static void scan_drain(scan_ctx *ctx, rip_buf *out, rip_buf *err, obs_list *obs)
+{
+    if (out->len) {
+        fwrite(out->ptr, 1, out->len, stdout);
+        rip_buf_reset(out);
+    }
+    if (err->len) {
+        fflush(stdout);
+        fwrite(err->ptr, 1, err->len, stderr);
+        rip_buf_reset(err);
+    }
+    corr_feed(ctx, obs);
+}
+
+static void buf_move(rip_buf *to, rip_buf *from)
+{
+    if (!from->len)
+        return;
+    if (!to->len) {
+        rip_buf tmp = *to;
+        *to = *from;
+        *from = tmp;
+        rip_buf_reset(from);
+        return;
+    }
+    rip_buf_add(to, from->ptr, from->len);
+    rip_buf_reset(from);
+}
+
+static void obs_move(obs_list *to, obs_list *from)
+{
+    if (!to->n) {
+        obs_list tmp = *to;
+        *to = *from;
+        *from = tmp;
+        return;
+    }
+    for (size_t k = 0; k < from->n; k++) {
+        if (to->n == to->alloc) {
+            size_t na = to->alloc * 2;
+            rip_corr_obs **nv = realloc(to->v, na * sizeof(*nv));
+            if (!nv)
+                break;   /* keep the rest in from; it is fed on the next move */
+            to->v = nv;
+            to->alloc = na;
+        }
+        to->v[to->n++] = from->v[k];
+        from->v[k] = NULL;
+    }
+    from->n = 0;
+}
+
+/* Hands what the worker produced for its file to the main thread (or, with
+ * one thread, writes it at once). Called at every chunk and at the end of a
+ * file (final), so memory does not grow with a file's size or hits. */
+static void scan_publish(scan_worker *w, int final)
+{
+    scan_ctx *ctx = w->ctx;
+    scan_file *f = w->cur;
+    if (!ctx->threaded) {
+        scan_drain(ctx, &w->out, &w->err, &w->obs);
+        if (final)
+            f->done = 1;
+        return;
+    }
+    pthread_mutex_lock(&ctx->lock);
+    buf_move(&f->out, &w->out);
+    buf_move(&f->err, &w->err);
+    obs_move(&f->obs, &w->obs);
+    if (final)
+        f->done = 1;
+    pthread_cond_broadcast(&ctx->cond);
+    pthread_mutex_unlock(&ctx->lock);
+}
+
+/* Reads and decodes one input. Gzipped objects and JSON documents are read
+ * whole (they are one document); NDJSON is streamed in SCAN_CHUNK pieces cut
+ * at line ends, so memory stays flat whatever the file's size. */
+#define SCAN_CHUNK ((size_t)8 << 20)
 
 static void scan_one(scan_worker *w, size_t i)
 {
     scan_ctx *ctx = w->ctx;
     scan_file *f = &ctx->files[i];
     const rip_input *in = &ctx->inputs.items[i];
+    rip_input_reader rd;
     w->cur = f;
     w->path = in->path;
     if (in->err) {
         f->read_err = in->err;
-        rip_buf_addf(&f->err, "riposte: cannot read '%s': %s\n", in->path,
+        rip_buf_addf(&w->err, "riposte: cannot read '%s': %s\n", in->path,
                      rip_strerror(in->err));
+        scan_publish(w, 1);
         return;
     }
     rip_buf_reset(&w->data);
-    int r = rip_input_read(in->path, ctx->max_file, &w->data);
+    int r = rip_input_open(&rd, in->path);
+    if (r == 0)
+        r = rip_input_read_some(&rd, &w->data, SCAN_CHUNK);
+    if (r == 0 && !rd.eof && !rip_input_is_gzip(w->data.ptr, w->data.len) &&
+        rip_decode_looks_ndjson(&w->dec, w->data.ptr, w->data.len)) {
+        uint64_t index = 0, line = 1;
+        for (;;) {
+            const char *nl = rd.eof ? w->data.ptr + w->data.len - 1
+                                    : memrchr(w->data.ptr, '\n', w->data.len);
+            if (!nl && !rd.eof) {
+                /* One line longer than what we hold: read on (capped). */
+                if (w->data.len >= ctx->max_record) {
+                    rip_buf_addf(&w->err, "riposte: '%s' line %llu: longer than %zu bytes; "
+                                 "skipping the rest of the file\n", in->path,
+                                 (unsigned long long)line, ctx->max_record);
+                    f->errors++;
+                    break;
+                }
+                r = rip_input_read_some(&rd, &w->data, SCAN_CHUNK);
+                if (r < 0)
+                    break;
+                continue;
+            }
+            size_t take = nl ? (size_t)(nl - w->data.ptr) + 1 : w->data.len;
+            f->bytes += take;
+            if (rip_decode_ndjson_chunk(&w->dec, in->path, w->data.ptr, take, &index, &line) < 0)
+                break;
+            scan_publish(w, 0);
+            memmove(w->data.ptr, w->data.ptr + take, w->data.len - take);
+            w->data.len -= take;
+            w->data.ptr[w->data.len] = '\0';
+            if (rd.eof && w->data.len == 0)
+                break;
+            r = rip_input_read_some(&rd, &w->data, SCAN_CHUNK);
+            if (r < 0)
+                break;
+        }
+    } else {
+        while (r == 0 && !rd.eof) {
+            if (w->data.len >= ctx->max_file) {
+                r = RIP_ELIMIT;
+                break;
+            }
+            r = rip_input_read_some(&rd, &w->data, SCAN_CHUNK);
+        }
+        if (r == 0) {
+            f->bytes = w->data.len;
+            rip_decode_buffer(&w->dec, in->path, w->data.ptr, w->data.len);
+        }
+    }
+    rip_input_close(&rd);
     if (r < 0) {
         f->read_err = r;
-        rip_buf_addf(&f->err, "riposte: cannot read '%s': %s\n", in->path, rip_strerror(r));
-        return;
+        rip_buf_addf(&w->err, "riposte: cannot read '%s': %s\n", in->path, rip_strerror(r));
+    } else if (w->failed) {
+        rip_buf_addf(&w->err, "riposte: '%s': %s\n", in->path, rip_strerror(w->failed));
     }
-    f->bytes = w->data.len;
-    r = rip_decode_buffer(&w->dec, in->path, w->data.ptr, w->data.len);
-    if (r < 0 && r != RIP_EFORMAT && w->failed)
-        rip_buf_addf(&f->err, "riposte: '%s': %s\n", in->path, rip_strerror(w->failed));
+    scan_publish(w, 1);
 }
 
 static void *worker_main(void *arg)
@@ -223,10 +364,6 @@ static void *worker_main(void *arg)
         if (i >= ctx->inputs.count)
             break;
         scan_one(w, i);
-        pthread_mutex_lock(&ctx->lock);
-        ctx->files[i].done = 1;
-        pthread_cond_broadcast(&ctx->cond);
-        pthread_mutex_unlock(&ctx->lock);
     }
     return NULL;
 }
@@ -236,6 +373,8 @@ static int worker_init(scan_worker *w, scan_ctx *ctx)
     memset(w, 0, sizeof(*w));
     w->ctx = ctx;
     rip_buf_init(&w->data, 0);
+    rip_buf_init(&w->out, 0);
+    rip_buf_init(&w->err, 0);
     rip_decoder_init(&w->dec, on_event, on_error, w, NULL);
     w->matcher = rip_sigma_matcher_new(ctx->rs);
     return w->matcher ? 0 : RIP_ENOMEM;
@@ -246,6 +385,9 @@ static void worker_release(scan_worker *w)
     rip_sigma_matcher_free(w->matcher);
     rip_decoder_release(&w->dec);
     rip_buf_release(&w->data);
+    rip_buf_release(&w->out);
+    rip_buf_release(&w->err);
+    obs_list_release(&w->obs);
 }
 
 /* ---- rules ---- */
@@ -280,6 +422,7 @@ int rip_cli_load_builtin_rules(rip_sigma_ruleset *rs)
 /* ---- correlation (main thread) ---- */
 
 typedef struct corr_out {
+    rip_corr_engine *corr;
     rip_scan_format format;
     rip_sigma_level min_level;
     uint64_t hits;
@@ -311,6 +454,20 @@ static int on_corr_hit(void *ud, const rip_corr_hit *hit)
     return 0;
 }
 
+static void corr_feed(scan_ctx *ctx, obs_list *obs)
+{
+    for (size_t k = 0; ctx->corr && k < obs->n; k++) {
+        int r = rip_corr_observe(ctx->corr, obs->v[k], on_corr_hit, ctx->co);
+        if (r < 0) {
+            rip_cli_error("correlation: %s", rip_strerror(r));
+            break;
+        }
+    }
+    for (size_t k = 0; k < obs->n; k++)
+        free(obs->v[k]);
+    obs->n = 0;
+}
+
 /* ---- progress ---- */
 
 static double now_s(void)
@@ -334,6 +491,7 @@ int cmd_scan(int argc, char **argv)
     ctx.format = RIP_SCAN_TEXT;
     ctx.min_level = RIP_SIGMA_LEVEL_NONE;
     ctx.max_file = RIP_INPUT_DEFAULT_MAX_FILE;
+    ctx.max_record = rip_json_default_limits.max_size;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -425,8 +583,9 @@ int cmd_scan(int argc, char **argv)
         rip_corr_free(ctx.corr);
         ctx.corr = NULL;
     }
-    corr_out co = { .format = ctx.format, .min_level = ctx.min_level };
+    corr_out co = { .corr = ctx.corr, .format = ctx.format, .min_level = ctx.min_level };
     rip_buf_init(&co.line, 0);
+    ctx.co = &co;
 
     /* Inputs. */
     rip_input_list_init(&ctx.inputs);
@@ -473,6 +632,9 @@ int cmd_scan(int argc, char **argv)
             goto out_threads;
         }
     }
+    /* Decided before any worker starts: workers read it to know whether to
+     * hand their output to the main thread or write it themselves. */
+    ctx.threaded = threads > 1;
     if (threads > 1) {
         for (long t = 0; t < threads; t++) {
             if (pthread_create(&tids[t], NULL, worker_main, &workers[t]) != 0) {
@@ -493,30 +655,26 @@ int cmd_scan(int argc, char **argv)
     uint64_t done_bytes = 0;
     if (ctx.format == RIP_SCAN_OCSF || ctx.format == RIP_SCAN_JSONL)
         setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+    rip_buf out = RIP_BUF_INIT, err = RIP_BUF_INIT;
+    obs_list obs = { 0 };
     for (size_t i = 0; i < n; i++) {
         scan_file *f = &ctx.files[i];
-        if (nstarted == 0) {
+        if (!ctx.threaded) {
             atomic_store(&ctx.next, i + 1);
             scan_one(&workers[0], i);
         } else {
-            pthread_mutex_lock(&ctx.lock);
-            while (!f->done)
-                pthread_cond_wait(&ctx.cond, &ctx.lock);
-            pthread_mutex_unlock(&ctx.lock);
-        }
-        if (f->out.len)
-            fwrite(f->out.ptr, 1, f->out.len, stdout);
-        for (size_t k = 0; ctx.corr && k < f->obs.n; k++) {
-            int r = rip_corr_observe(ctx.corr, f->obs.v[k], on_corr_hit, &co);
-            if (r < 0) {
-                rip_cli_error("correlation: %s", rip_strerror(r));
-                break;
+            /* Drain file i as its worker publishes, until it is done. */
+            for (int done = 0; !done;) {
+                pthread_mutex_lock(&ctx.lock);
+                while (!f->done && !f->out.len && !f->err.len && !f->obs.n)
+                    pthread_cond_wait(&ctx.cond, &ctx.lock);
+                buf_move(&out, &f->out);
+                buf_move(&err, &f->err);
+                obs_move(&obs, &f->obs);
+                done = f->done;
+                pthread_mutex_unlock(&ctx.lock);
+                scan_drain(&ctx, &out, &err, &obs);
             }
-        }
-        obs_list_release(&f->obs);
-        if (f->err.len) {
-            fflush(stdout);
-            fwrite(f->err.ptr, 1, f->err.len, stderr);
         }
         sum.files++;
         sum.events += f->events;
@@ -534,6 +692,9 @@ int cmd_scan(int argc, char **argv)
                     i + 1, n, (double)done_bytes / 1e6, (unsigned long long)sum.hits);
         }
     }
+    rip_buf_release(&out);
+    rip_buf_release(&err);
+    obs_list_release(&obs);
     if (progress)
         fputs("\r\033[K", stderr);
     for (int t = 0; t < nstarted; t++)

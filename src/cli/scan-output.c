@@ -48,11 +48,16 @@ static void add_safe(rip_buf *b, rip_slice s)
         rip_buf_addc(b, '-');
         return;
     }
-    size_t n = s.len > 512 ? 512 : s.len;
+    size_t n = s.len > 512 ? 512 : s.len, run = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s.ptr[i];
-        rip_buf_addc(b, c < 0x20 || c == 0x7f ? '?' : (char)c);
+        if (c < 0x20 || c == 0x7f) {
+            rip_buf_add(b, s.ptr + run, i - run);
+            rip_buf_addc(b, '?');
+            run = i + 1;
+        }
     }
+    rip_buf_add(b, s.ptr + run, n - run);
     if (n < s.len)
         rip_buf_adds(b, "...");
 }

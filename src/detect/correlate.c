@@ -48,6 +48,7 @@ typedef struct group {
     entry **e;                      /* sorted by time_ns, oldest first */
     uint32_t n, alloc;
     int64_t newest;
+    int64_t quiet_until;            /* no new hit before this time (one per burst) */
     size_t bytes;
 } group;
 
@@ -376,6 +377,7 @@ static group *group_get(rip_corr_engine *c, uint32_t corr, const char *key)
     g->corr = corr;
     g->hash = h;
     g->newest = INT64_MIN;
+    g->quiet_until = INT64_MIN;
     g->hnext = c->table[slot];
     c->table[slot] = g;
     lru_push_front(c, g);
@@ -621,9 +623,12 @@ int rip_corr_observe(rip_corr_engine *c, const rip_corr_obs *obs,
             group_drop_front(c, g, old);
         if (g->n > RIP_CORR_MAX_ENTRIES)
             group_drop_front(c, g, g->n - RIP_CORR_MAX_ENTRIES);
-        if (window_holds(g, d, 0, g->n)) {
+        if (obs->time_ns > g->quiet_until && window_holds(g, d, 0, g->n)) {
             int r = fire_window(c, d, g, 0, g->n, fire, ud);
-            group_drop_front(c, g, g->n);   /* start over: one hit per burst */
+            /* One hit per burst: the events that fired are spent, and the
+             * group stays quiet until a timespan after the last of them. */
+            g->quiet_until = g->e[g->n - 1]->obs.time_ns + (span < INT64_MAX / 4 ? span : 0);
+            group_drop_front(c, g, g->n);
             if (r < 0)
                 return r;
         }

@@ -12,8 +12,9 @@
  *
  * Windows: a group keeps the observations of the last `timespan` of event
  * time (relative to the newest it has seen; observations up to a timespan
- * late are placed in order). gt/gte/eq conditions fire as soon as they hold,
- * and the group starts over (one hit per burst, not one per event). lt/lte
+ * late are placed in order). gt/gte/eq conditions fire as soon as they hold;
+ * then the group starts over and stays quiet until a timespan has passed
+ * after the events that fired (one hit per burst, not one per N events). lt/lte
  * conditions are judged when a window closes: when an observation more than
  * a timespan newer arrives, or at rip_corr_flush().
  *

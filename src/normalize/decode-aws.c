@@ -18,24 +18,92 @@ static rip_resource *alloc_resources(rip_rec *r, uint32_t n)
 
 /* ---- CloudTrail ---- */
 
+/* The top-level CloudTrail fields riposte reads, found in one pass over the
+ * record's keys (a record has ~25 keys; looking each field up on its own
+ * would walk them ~15 times). */
+enum {
+    CT_EVENT_TIME, CT_EVENT_ID, CT_AWS_REGION, CT_USER_IDENTITY, CT_RECIPIENT_ACCOUNT,
+    CT_ADDITIONAL_DATA, CT_EVENT_SOURCE, CT_EVENT_NAME, CT_READ_ONLY, CT_ERROR_CODE,
+    CT_ERROR_MESSAGE, CT_SOURCE_IP, CT_USER_AGENT, CT_RESOURCES, CT__COUNT
+};
+
+static const char *const ct_names[CT__COUNT] = {
+    [CT_EVENT_TIME] = "eventTime", [CT_EVENT_ID] = "eventID", [CT_AWS_REGION] = "awsRegion",
+    [CT_USER_IDENTITY] = "userIdentity", [CT_RECIPIENT_ACCOUNT] = "recipientAccountId",
+    [CT_ADDITIONAL_DATA] = "additionalEventData", [CT_EVENT_SOURCE] = "eventSource",
+    [CT_EVENT_NAME] = "eventName", [CT_READ_ONLY] = "readOnly", [CT_ERROR_CODE] = "errorCode",
+    [CT_ERROR_MESSAGE] = "errorMessage", [CT_SOURCE_IP] = "sourceIPAddress",
+    [CT_USER_AGENT] = "userAgent", [CT_RESOURCES] = "resources",
+};
+
+static int ct_field_id(const char *k, size_t len)
+{
+#define CT_IS(id) (memcmp(k, ct_names[id], len) == 0 ? (id) : -1)
+    switch (len) {
+    case 7: return CT_IS(CT_EVENT_ID);
+    case 8: return CT_IS(CT_READ_ONLY);
+    case 9:
+        switch (k[0]) {
+        case 'e': return k[5] == 'T' ? CT_IS(CT_EVENT_TIME) : k[5] == 'N' ? CT_IS(CT_EVENT_NAME)
+                                                                          : CT_IS(CT_ERROR_CODE);
+        case 'a': return CT_IS(CT_AWS_REGION);
+        case 'u': return CT_IS(CT_USER_AGENT);
+        case 'r': return CT_IS(CT_RESOURCES);
+        default: return -1;
+        }
+    case 11: return CT_IS(CT_EVENT_SOURCE);
+    case 12: return k[0] == 'u' ? CT_IS(CT_USER_IDENTITY) : CT_IS(CT_ERROR_MESSAGE);
+    case 15: return CT_IS(CT_SOURCE_IP);
+    case 18: return CT_IS(CT_RECIPIENT_ACCOUNT);
+    case 19: return CT_IS(CT_ADDITIONAL_DATA);
+    default: return -1;
+    }
+#undef CT_IS
+}
+
+static void ct_fields(const rip_rec *r, const rip_json_node *rec, const rip_json_node *f[CT__COUNT])
+{
+    memset(f, 0, CT__COUNT * sizeof(*f));
+    if (r->ci) {
+        for (int i = 0; i < CT__COUNT; i++)
+            f[i] = rip_rec_get(r, rec, ct_names[i]);
+        return;
+    }
+    RIP_JSON_EACH(k, rec) {
+        int id;
+        if (k->flags & RIP_JSON_F_ESCAPED) {
+            id = -1;
+            for (int i = 0; i < CT__COUNT && id < 0; i++)
+                if (rip_json_str_eq(k, ct_names[i]))
+                    id = i;
+        } else {
+            id = ct_field_id(k->ptr, k->len);
+        }
+        if (id >= 0 && !f[id])
+            f[id] = k + 1;
+    }
+}
+
 int rip_decode_cloudtrail(rip_rec *r, const rip_json_node *rec, rip_event *ev)
 {
     const rip_json_node *ui, *n;
+    const rip_json_node *f[CT__COUNT];
 
     ev->cloud = RIP_CLOUD_AWS;
     ev->kind = RIP_EVENT_API_CALL;
     ev->format = RIP_FORMAT_CLOUDTRAIL;
-    if (rip_rec_time(r, rec, "eventTime", &ev->time_ns))
+    ct_fields(r, rec, f);
+    if (rip_rec_time_node(r, f[CT_EVENT_TIME], "eventTime", &ev->time_ns))
         return 0;
 
-    rip_slice s = rip_rec_str(r, rec, "eventID");
+    rip_slice s = rip_rec_node_str(r, f[CT_EVENT_ID]);
     if (rip_slice_present(s))
         ev->id = s;
-    s = rip_rec_str(r, rec, "awsRegion");
+    s = rip_rec_node_str(r, f[CT_AWS_REGION]);
     if (rip_slice_present(s))
         ev->region = s;
 
-    ui = rip_rec_get(r, rec, "userIdentity");
+    ui = f[CT_USER_IDENTITY];
     if (rip_json_is(ui, RIP_JSON_OBJECT)) {
         const rip_json_node *sc = rip_rec_get(r, ui, "sessionContext");
         ev->actor.type = rip_rec_str(r, ui, "type");
@@ -55,27 +123,27 @@ int rip_decode_cloudtrail(rip_rec *r, const rip_json_node *rec, rip_event *ev)
         if (rip_slice_present(s))
             ev->account = s;
     }
-    s = rip_rec_str(r, rec, "recipientAccountId");
+    s = rip_rec_node_str(r, f[CT_RECIPIENT_ACCOUNT]);
     if (rip_slice_present(s))
         ev->account = s;
     if (ev->actor.mfa < 0) {
         /* Console sign-in records say it in additionalEventData. */
-        rip_slice used = rip_rec_pstr(r, rec, "additionalEventData.MFAUsed");
+        rip_slice used = rip_rec_str(r, f[CT_ADDITIONAL_DATA], "MFAUsed");
         if (rip_slice_eq(used, "Yes"))
             ev->actor.mfa = 1;
         else if (rip_slice_eq(used, "No"))
             ev->actor.mfa = 0;
     }
 
-    ev->action.service = rip_rec_str(r, rec, "eventSource");
-    ev->action.name = rip_rec_str(r, rec, "eventName");
-    ev->action.read_only = rip_rec_tri(r, rip_rec_get(r, rec, "readOnly"));
-    ev->action.error_code = rip_rec_str(r, rec, "errorCode");
-    ev->action.error_message = rip_rec_str(r, rec, "errorMessage");
-    ev->source.ip = rip_rec_str(r, rec, "sourceIPAddress");
-    ev->source.user_agent = rip_rec_str(r, rec, "userAgent");
+    ev->action.service = rip_rec_node_str(r, f[CT_EVENT_SOURCE]);
+    ev->action.name = rip_rec_node_str(r, f[CT_EVENT_NAME]);
+    ev->action.read_only = rip_rec_tri(r, f[CT_READ_ONLY]);
+    ev->action.error_code = rip_rec_node_str(r, f[CT_ERROR_CODE]);
+    ev->action.error_message = rip_rec_node_str(r, f[CT_ERROR_MESSAGE]);
+    ev->source.ip = rip_rec_node_str(r, f[CT_SOURCE_IP]);
+    ev->source.user_agent = rip_rec_node_str(r, f[CT_USER_AGENT]);
 
-    n = rip_rec_get(r, rec, "resources");
+    n = f[CT_RESOURCES];
     if (rip_json_is(n, RIP_JSON_ARRAY) && n->skip > 1) {
         uint32_t cnt = rip_json_count(n), i = 0;
         rip_resource *res = alloc_resources(r, cnt);

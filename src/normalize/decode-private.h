@@ -46,6 +46,8 @@ int8_t rip_rec_tri(const rip_rec *r, const rip_json_node *n);
  * alone) or parsed; otherwise reports the record (named by key) and
  * returns 1: the caller returns 0 without emitting. */
 int rip_rec_time(rip_rec *r, const rip_json_node *obj, const char *key, int64_t *ns);
+/* As rip_rec_time() for a node already looked up (key names it in errors). */
+int rip_rec_time_node(rip_rec *r, const rip_json_node *n, const char *key, int64_t *ns);
 
 /* Reports the record as rejected (stats.errors++). Always returns 0. */
 int rip_rec_fail(rip_rec *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

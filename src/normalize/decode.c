@@ -13,6 +13,7 @@
  *   (base64 JSON in message.data).
  */
 #include <stdarg.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -172,7 +173,11 @@ int rip_rec_fail(rip_rec *r, const char *fmt, ...)
 
 int rip_rec_time(rip_rec *r, const rip_json_node *obj, const char *key, int64_t *ns)
 {
-    const rip_json_node *n = rip_rec_get(r, obj, key);
+    return rip_rec_time_node(r, rip_rec_get(r, obj, key), key, ns);
+}
+
+int rip_rec_time_node(rip_rec *r, const rip_json_node *n, const char *key, int64_t *ns)
+{
     char ex[48];
     int64_t t;
     if (!n || n->type == RIP_JSON_NULL)
@@ -236,9 +241,169 @@ typedef enum rec_class {
     C_CONFIG_RULE,
 } rec_class;
 
-static bool has(const rip_json_node *o, const char *k)
+/* Classification reads each top-level key once: keys that matter set a bit,
+ * then the rules below look at bits (and at a value where needed). */
+enum {
+    K00_detail_type,
+    K01_source,
+    K02_Records,
+    K03_Findings,
+    K04_findings,
+    K05_message,
+    K06_Type,
+    K07_Message,
+    K08_Sns,
+    K09_eventSource,
+    K10_body,
+    K11_s3,
+    K12_digestStartTime,
+    K13_digestEndTime,
+    K14_configRuleName,
+    K15_invokingEvent,
+    K16_detail,
+    K17_eventName,
+    K18_protoPayload,
+    K19_SchemaVersion,
+    K20_ProductArn,
+    K21_GeneratorId,
+    K22_AwsAccountId,
+    K23_Types,
+    K24_type,
+    K25_schemaVersion,
+    K26_severity,
+    K27_id,
+    K28_arn,
+    K29_service,
+    K30_resource,
+    K31_updatedAt,
+    K32_Resource,
+    K33_Service,
+    K34_AccountId,
+    K35_Id,
+    K36_logName,
+    K37_insertId,
+    K38_protopayload,
+    K39_logname,
+    K40_insertid,
+    K41_eventVersion,
+    K42_userIdentity,
+    K43_eventname,
+    K44_eventsource,
+    K__COUNT
+};
+
+typedef struct key_name {
+    const char *name;
+    uint8_t len;
+    uint8_t id;
+} key_name;
+
+static const key_name class_keys[] = {
+    { "detail-type", 11, K00_detail_type },
+    { "source", 6, K01_source },
+    { "Records", 7, K02_Records },
+    { "Findings", 8, K03_Findings },
+    { "findings", 8, K04_findings },
+    { "message", 7, K05_message },
+    { "Type", 4, K06_Type },
+    { "Message", 7, K07_Message },
+    { "Sns", 3, K08_Sns },
+    { "eventSource", 11, K09_eventSource },
+    { "body", 4, K10_body },
+    { "s3", 2, K11_s3 },
+    { "digestStartTime", 15, K12_digestStartTime },
+    { "digestEndTime", 13, K13_digestEndTime },
+    { "configRuleName", 14, K14_configRuleName },
+    { "invokingEvent", 13, K15_invokingEvent },
+    { "detail", 6, K16_detail },
+    { "eventName", 9, K17_eventName },
+    { "protoPayload", 12, K18_protoPayload },
+    { "SchemaVersion", 13, K19_SchemaVersion },
+    { "ProductArn", 10, K20_ProductArn },
+    { "GeneratorId", 11, K21_GeneratorId },
+    { "AwsAccountId", 12, K22_AwsAccountId },
+    { "Types", 5, K23_Types },
+    { "type", 4, K24_type },
+    { "schemaVersion", 13, K25_schemaVersion },
+    { "severity", 8, K26_severity },
+    { "id", 2, K27_id },
+    { "arn", 3, K28_arn },
+    { "service", 7, K29_service },
+    { "resource", 8, K30_resource },
+    { "updatedAt", 9, K31_updatedAt },
+    { "Resource", 8, K32_Resource },
+    { "Service", 7, K33_Service },
+    { "AccountId", 9, K34_AccountId },
+    { "Id", 2, K35_Id },
+    { "logName", 7, K36_logName },
+    { "insertId", 8, K37_insertId },
+    { "protopayload", 12, K38_protopayload },
+    { "logname", 7, K39_logname },
+    { "insertid", 8, K40_insertid },
+    { "eventVersion", 12, K41_eventVersion },
+    { "userIdentity", 12, K42_userIdentity },
+    { "eventname", 9, K43_eventname },
+    { "eventsource", 11, K44_eventsource },
+};
+
+#define B(k) ((uint64_t)1 << (k))
+
+typedef struct key_set {
+    uint64_t bits;
+    const rip_json_node *val[K__COUNT];
+} key_set;
+
+/* class_keys grouped by length, built once: a key is compared only with
+ * the few names of its own length. */
+#define KEY_MAX_LEN 24
+static uint8_t keys_by_len[KEY_MAX_LEN][8];
+static uint8_t nkeys_by_len[KEY_MAX_LEN];
+static pthread_once_t keys_once = PTHREAD_ONCE_INIT;
+
+static void keys_index(void)
 {
-    return rip_json_get(o, k) != NULL;
+    for (uint8_t i = 0; i < sizeof(class_keys) / sizeof(class_keys[0]); i++) {
+        uint8_t len = class_keys[i].len;
+        if (len < KEY_MAX_LEN && nkeys_by_len[len] < 8)
+            keys_by_len[len][nkeys_by_len[len]++] = i;
+    }
+}
+
+static void key_set_fill(key_set *ks, const rip_json_node *o)
+{
+    pthread_once(&keys_once, keys_index);
+    ks->bits = 0;
+    RIP_JSON_EACH(k, o) {
+        bool esc = (k->flags & RIP_JSON_F_ESCAPED) != 0;
+        size_t n = esc ? sizeof(class_keys) / sizeof(class_keys[0])
+                       : (k->len < KEY_MAX_LEN ? nkeys_by_len[k->len] : 0);
+        for (size_t j = 0; j < n; j++) {
+            const key_name *kn = esc ? &class_keys[j] : &class_keys[keys_by_len[k->len][j]];
+            if (esc ? rip_json_str_eq(k, kn->name)
+                    : (kn->name[0] == k->ptr[0] && memcmp(kn->name, k->ptr, kn->len) == 0)) {
+                if (!(ks->bits & B(kn->id))) {
+                    ks->bits |= B(kn->id);
+                    ks->val[kn->id] = k + 1;
+                }
+                break;
+            }
+        }
+    }
+}
+
+static bool ks_has(const key_set *ks, int id)
+{
+    return (ks->bits & B(id)) != 0;
+}
+
+static bool ks_is(const key_set *ks, int id, rip_json_type t)
+{
+    return ks_has(ks, id) && ks->val[id]->type == t;
+}
+
+static const rip_json_node *ks_get(const key_set *ks, int id)
+{
+    return ks_has(ks, id) ? ks->val[id] : NULL;
 }
 
 static bool has_type(const rip_json_node *o, const char *k, rip_json_type t)
@@ -248,59 +413,57 @@ static bool has_type(const rip_json_node *o, const char *k, rip_json_type t)
 
 static rec_class classify(const rip_json_node *o)
 {
-    const rip_json_node *n = rip_json_get(o, "detail-type");
+    key_set ks;
+    key_set_fill(&ks, o);
+    const rip_json_node *n = ks_get(&ks, K00_detail_type);
     if (n) {
-        const rip_json_node *src = rip_json_get(o, "source");
-        if (n->type == RIP_JSON_ARRAY || rip_json_is(src, RIP_JSON_ARRAY))
+        if (n->type == RIP_JSON_ARRAY || ks_is(&ks, K01_source, RIP_JSON_ARRAY))
             return C_EB_PATTERN;
         if (n->type == RIP_JSON_STRING)
             return C_EVENTBRIDGE;
     }
-    if (has_type(o, "Records", RIP_JSON_ARRAY))
+    if (ks_is(&ks, K02_Records, RIP_JSON_ARRAY))
         return C_RECORDS;
-    if (has_type(o, "Findings", RIP_JSON_ARRAY) || has_type(o, "findings", RIP_JSON_ARRAY))
+    if (ks_is(&ks, K03_Findings, RIP_JSON_ARRAY) || ks_is(&ks, K04_findings, RIP_JSON_ARRAY))
         return C_FINDINGS;
-    n = rip_json_get(o, "message");
+    n = ks_get(&ks, K05_message);
     if (rip_json_is(n, RIP_JSON_OBJECT) && has_type(n, "data", RIP_JSON_STRING))
         return C_PUBSUB;
-    if (rip_json_str_eq(rip_json_get(o, "Type"), "Notification") &&
-        has_type(o, "Message", RIP_JSON_STRING))
+    if (rip_json_str_eq(ks_get(&ks, K06_Type), "Notification") && ks_is(&ks, K07_Message, RIP_JSON_STRING))
         return C_SNS;
-    if (has_type(o, "Sns", RIP_JSON_OBJECT))
+    if (ks_is(&ks, K08_Sns, RIP_JSON_OBJECT))
         return C_SNS_RECORD;
-    if (rip_json_str_eq(rip_json_get(o, "eventSource"), "aws:sqs") &&
-        has_type(o, "body", RIP_JSON_STRING))
+    if (rip_json_str_eq(ks_get(&ks, K09_eventSource), "aws:sqs") && ks_is(&ks, K10_body, RIP_JSON_STRING))
         return C_SQS_RECORD;
-    if (rip_json_str_eq(rip_json_get(o, "eventSource"), "aws:s3") &&
-        has_type(o, "s3", RIP_JSON_OBJECT))
+    if (rip_json_str_eq(ks_get(&ks, K09_eventSource), "aws:s3") && ks_is(&ks, K11_s3, RIP_JSON_OBJECT))
         return C_S3_NOTIFICATION;
-    if (has(o, "digestStartTime") && has(o, "digestEndTime"))
+    if (ks_has(&ks, K12_digestStartTime) && ks_has(&ks, K13_digestEndTime))
         return C_DIGEST;
-    if (has(o, "configRuleName") && has_type(o, "invokingEvent", RIP_JSON_STRING))
+    if (ks_has(&ks, K14_configRuleName) && ks_is(&ks, K15_invokingEvent, RIP_JSON_STRING))
         return C_CONFIG_RULE;
-    if (has_type(o, "detail", RIP_JSON_OBJECT) && !has(o, "eventName") && !has(o, "protoPayload"))
+    if (ks_is(&ks, K16_detail, RIP_JSON_OBJECT) && !ks_has(&ks, K17_eventName) && !ks_has(&ks, K18_protoPayload))
         return C_DETAIL_ONLY;
-    if ((has(o, "SchemaVersion") &&
-         (has(o, "ProductArn") || has(o, "GeneratorId") || has(o, "AwsAccountId"))) ||
-        (has(o, "ProductArn") && has(o, "Types")))
+    if ((ks_has(&ks, K19_SchemaVersion) &&
+         (ks_has(&ks, K20_ProductArn) || ks_has(&ks, K21_GeneratorId) || ks_has(&ks, K22_AwsAccountId))) ||
+        (ks_has(&ks, K20_ProductArn) && ks_has(&ks, K23_Types)))
         return C_ASFF;
-    if (has_type(o, "type", RIP_JSON_STRING) &&
-        (has(o, "schemaVersion") ||
-         (has(o, "severity") && (has(o, "id") || has(o, "arn")) &&
-          (has(o, "service") || has(o, "resource") || has(o, "updatedAt")))))
+    if (ks_is(&ks, K24_type, RIP_JSON_STRING) &&
+        (ks_has(&ks, K25_schemaVersion) ||
+         (ks_has(&ks, K26_severity) && (ks_has(&ks, K27_id) || ks_has(&ks, K28_arn)) &&
+          (ks_has(&ks, K29_service) || ks_has(&ks, K30_resource) || ks_has(&ks, K31_updatedAt)))))
         return C_GUARDDUTY;
-    if (has_type(o, "Type", RIP_JSON_STRING) && !has(o, "type") &&
-        (has(o, "Resource") || has(o, "Service")) &&
-        (has(o, "AccountId") || has(o, "SchemaVersion") || has(o, "Id")))
+    if (ks_is(&ks, K06_Type, RIP_JSON_STRING) && !ks_has(&ks, K24_type) &&
+        (ks_has(&ks, K32_Resource) || ks_has(&ks, K33_Service)) &&
+        (ks_has(&ks, K34_AccountId) || ks_has(&ks, K19_SchemaVersion) || ks_has(&ks, K35_Id)))
         return C_GUARDDUTY_PASCAL;
-    if (has_type(o, "protoPayload", RIP_JSON_OBJECT) || (has(o, "logName") && has(o, "insertId")))
+    if (ks_is(&ks, K18_protoPayload, RIP_JSON_OBJECT) || (ks_has(&ks, K36_logName) && ks_has(&ks, K37_insertId)))
         return C_GCP;
-    if (has_type(o, "protopayload", RIP_JSON_OBJECT) || (has(o, "logname") && has(o, "insertid")))
+    if (ks_is(&ks, K38_protopayload, RIP_JSON_OBJECT) || (ks_has(&ks, K39_logname) && ks_has(&ks, K40_insertid)))
         return C_GCP_CI;
-    if (has(o, "eventName") || has(o, "eventSource") ||
-        (has(o, "eventVersion") && has(o, "userIdentity")))
+    if (ks_has(&ks, K17_eventName) || ks_has(&ks, K09_eventSource) ||
+        (ks_has(&ks, K41_eventVersion) && ks_has(&ks, K42_userIdentity)))
         return C_CLOUDTRAIL;
-    if (has(o, "eventname") || has(o, "eventsource"))
+    if (ks_has(&ks, K43_eventname) || ks_has(&ks, K44_eventsource))
         return C_CLOUDTRAIL_CI;
     return C_UNKNOWN;
 }
@@ -691,44 +854,81 @@ static bool looks_ndjson(rip_decoder *dec, const char *data, size_t len)
     return false;
 }
 
-/* One line, one or more values (a record never spans lines: JSON strings
- * cannot hold a raw newline). A bad value costs the rest of its line. */
-static int decode_ndjson(rip_decoder *dec, const char *path, const char *data, size_t len)
+/* NDJSON: one or more values per line. Values are parsed straight through
+ * the buffer and newlines are counted in what the parser consumed, so a
+ * well-formed file is read once (no line splitting first). A bad value
+ * costs the rest of the line it starts on; decoding resumes on the next
+ * line. A line cut short cannot swallow the next one silently: JSON
+ * strings cannot hold a raw newline, so the parser stops there. */
+static int decode_ndjson_at(rip_decoder *dec, const char *path, const char *data, size_t len,
+                            uint64_t *indexp, uint64_t *linep)
 {
-    size_t pos = 0;
-    uint64_t line = 1, index = 0;
+    size_t pos = 0, line_start = 0;
+    uint64_t line = *linep, index = *indexp;
     rip_json_error jerr;
-    int rc;
+    int rc = 0;
 
     while (pos < len) {
-        const char *nl = memchr(data + pos, '\n', len - pos);
-        size_t end = nl ? (size_t)(nl - data) : len, line_start = pos;
-        while (pos < end) {
-            while (pos < end && is_space(data[pos]))
-                pos++;
-            if (pos >= end)
-                break;
-            size_t used = 0;
-            rip_rec r = { .dec = dec, .doc = &dec->doc, .path = path, .index = index,
-                          .line = line };
-            rc = rip_json_parse_prefix(&dec->doc, data + pos, end - pos, &used, &jerr);
-            index++;
-            if (rc < 0) {
-                snprintf(dec->reason, sizeof(dec->reason), "invalid JSON: %s", jerr.msg);
-                report(dec, path, index - 1, line, pos - line_start + jerr.column);
-                break;
+        /* Whitespace between values, counting lines. */
+        while (pos < len && is_space(data[pos])) {
+            if (data[pos] == '\n') {
+                line++;
+                line_start = pos + 1;
             }
-            rc = decode_value(&r, rip_json_root(&dec->doc));
-            if (rc < 0)
-                return rc;
-            if (used == 0)
-                break;
-            pos += used;
+            pos++;
         }
-        pos = end + 1;
-        line++;
+        if (pos >= len)
+            break;
+        size_t avail = len - pos, used = 0;
+        if (avail > dec->doc.limits.max_size) {
+            /* A value must fit the limit; the parser stops at its end. */
+            const char *nl = memchr(data + pos, '\n', avail);
+            avail = nl ? (size_t)(nl - (data + pos)) : avail;
+        }
+        rip_rec r = { .dec = dec, .doc = &dec->doc, .path = path, .index = index, .line = line };
+        rc = rip_json_parse_prefix(&dec->doc, data + pos, avail, &used, &jerr);
+        index++;
+        if (rc == RIP_ENOMEM)
+            return rc;
+        if (rc != 0)
+            snprintf(dec->reason, sizeof(dec->reason), "invalid JSON: %s", jerr.msg);
+        if (rc != 0) {
+            const char *nl = memchr(data + pos, '\n', len - pos);
+            size_t eol = nl ? (size_t)(nl - data) : len;
+            size_t col = jerr.line == 1 ? pos - line_start + jerr.column : pos - line_start + 1;
+            report(dec, path, index - 1, line, col);
+            pos = eol;   /* the newline is counted by the whitespace loop */
+            continue;
+        }
+        /* The whitespace after the value is left to the loop above, which
+         * counts its newlines (a value inside one line holds none). */
+        rip_slice text = rip_json_text(rip_json_root(&dec->doc));
+        size_t vend = (size_t)(text.ptr + text.len - data);
+        rc = decode_value(&r, rip_json_root(&dec->doc));
+        if (rc < 0)
+            return rc;
+        pos = vend;
     }
+    *indexp = index;
+    *linep = line;
     return 0;
+}
+
+static int decode_ndjson(rip_decoder *dec, const char *path, const char *data, size_t len)
+{
+    uint64_t index = 0, line = 1;
+    return decode_ndjson_at(dec, path, data, len, &index, &line);
+}
+
+bool rip_decode_looks_ndjson(rip_decoder *dec, const char *data, size_t len)
+{
+    return looks_ndjson(dec, data, len);
+}
+
+int rip_decode_ndjson_chunk(rip_decoder *dec, const char *path, const char *data, size_t len,
+                            uint64_t *index, uint64_t *line)
+{
+    return decode_ndjson_at(dec, path, data, len, index, line);
 }
 
 /* True when this buffer produced errors and neither events nor skips. */
@@ -779,7 +979,7 @@ int rip_decode_buffer(rip_decoder *dec, const char *path, const char *data, size
     }
     if (rc == RIP_ENOMEM)
         return rc;
-    if (rc != RIP_ELIMIT && looks_ndjson(dec, data, len)) {
+    if (looks_ndjson(dec, data, len)) {
         rc = decode_ndjson(dec, path, data, len);
         if (rc < 0)
             return rc;

@@ -13,6 +13,7 @@
 #ifndef RIPOSTE_NORMALIZE_DECODE_H
 #define RIPOSTE_NORMALIZE_DECODE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -82,5 +83,18 @@ void rip_decoder_release(rip_decoder *dec);
  * payload may not embed another. */
 int rip_decode_buffer(rip_decoder *dec, const char *path,
                       const char *data, size_t len);
+
+/* True when data (the start of an input) is NDJSON: one of its first
+ * non-blank lines is a complete JSON value by itself. */
+bool rip_decode_looks_ndjson(rip_decoder *dec, const char *data, size_t len);
+
+/* Decodes one chunk of an NDJSON input that is read piece by piece (a file
+ * too large to hold, standard input). The chunk must end at a line end,
+ * except the last one. *index and *line say where the chunk starts (record
+ * index from 0, line from 1) and are advanced past it, so errors and
+ * rip_event.input_index count through the whole input. Returns 0 or the
+ * negative value of a callback. */
+int rip_decode_ndjson_chunk(rip_decoder *dec, const char *path, const char *data, size_t len,
+                            uint64_t *index, uint64_t *line);
 
 #endif

@@ -335,3 +335,51 @@ out:
     libdeflate_free_decompressor(z);
     return r;
 }
+
+int rip_input_open(rip_input_reader *r, const char *path)
+{
+    r->eof = false;
+    if (!strcmp(path, "-")) {
+        r->fd = 0;
+        r->owned = false;
+        return 0;
+    }
+    r->fd = open(path, O_RDONLY | O_CLOEXEC);
+    r->owned = r->fd >= 0;
+    if (r->fd < 0)
+        return errno == ENOENT || errno == ENOTDIR ? RIP_ENOENT : RIP_EIO;
+    return 0;
+}
+
+int rip_input_read_some(rip_input_reader *r, rip_buf *out, size_t n)
+{
+    int rc = rip_buf_grow(out, n);
+    if (rc < 0)
+        return rc;
+    size_t got = 0;
+    while (got < n && !r->eof) {
+        ssize_t k = read(r->fd, out->ptr + out->len, n - got);
+        if (k < 0) {
+            if (errno == EINTR)
+                continue;
+            out->ptr[out->len] = '\0';
+            return RIP_EIO;
+        }
+        if (k == 0) {
+            r->eof = true;
+            break;
+        }
+        out->len += (size_t)k;
+        got += (size_t)k;
+    }
+    out->ptr[out->len] = '\0';
+    return 0;
+}
+
+void rip_input_close(rip_input_reader *r)
+{
+    if (r->owned && r->fd >= 0)
+        close(r->fd);
+    r->fd = -1;
+    r->owned = false;
+}

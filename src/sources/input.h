@@ -57,6 +57,23 @@ bool rip_input_is_data_name(const char *name);
  * RIP_ENOMEM. On failure out holds what it held before. */
 int rip_input_read(const char *path, size_t max, rip_buf *out);
 
+/* A file read piece by piece (large NDJSON files, standard input), so that
+ * memory does not grow with the input. */
+typedef struct rip_input_reader {
+    int fd;
+    bool owned;     /* close fd when done (not for standard input) */
+    bool eof;
+} rip_input_reader;
+
+/* Opens path ("-" is standard input). 0, RIP_ENOENT or RIP_EIO. */
+int rip_input_open(rip_input_reader *r, const char *path);
+/* Appends up to n bytes to out, reading until n bytes or end of file.
+ * Sets r->eof at end of file. Returns 0, RIP_EIO, RIP_ELIMIT (out's cap)
+ * or RIP_ENOMEM; on failure out may hold part of what was read. */
+int rip_input_read_some(rip_input_reader *r, rip_buf *out, size_t n);
+/* Closes the file. Accepts a reader that failed to open. */
+void rip_input_close(rip_input_reader *r);
+
 /* True when data starts with the gzip magic bytes 1f 8b. */
 bool rip_input_is_gzip(const void *data, size_t len);
 

@@ -73,7 +73,7 @@ static bool expect(const char *s, size_t len, size_t *i, char c)
 int rip_time_parse(const char *s, size_t len, int64_t *ns)
 {
     size_t i = 0;
-    unsigned year, mon, day, hh, mm, ss, frac = 0, oh = 0, om = 0;
+    unsigned year = 0, mon = 0, day = 0, hh = 0, mm = 0, ss = 0, frac = 0, oh = 0, om = 0;
     int sign = 0;
 
     if (!s)

@@ -1,0 +1,224 @@
+/* test-scan-cli.c — `riposte scan` and `riposte rules` as a user runs them:
+ * the real binary (RIPOSTE_EXE), its exit codes, its output formats. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "util/buf.h"
+#include "util/json.h"
+
+static char tmpdir[256];
+
+/* Runs a shell command line; captures stdout into out (if non-NULL) and
+ * returns the exit status (or -1). */
+static int run(const char *cmd, rip_buf *out)
+{
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return -1;
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
+        if (out)
+            rip_buf_add(out, buf, n);
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void write_file(const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+static size_t count_lines(const rip_buf *b)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < b->len; i++)
+        n += b->ptr[i] == '\n';
+    return n;
+}
+
+int main(void)
+{
+    snprintf(tmpdir, sizeof(tmpdir), "/tmp/riposte-scan-cli-%d", (int)getpid());
+    mkdir(tmpdir, 0700);
+    char cmd[4096];
+    rip_buf out = RIP_BUF_INIT;
+
+    /* Three records: StopLogging (hit: high), DescribeInstances (no hit),
+     * and a broken line (reported, not fatal). */
+    write_file("trail.jsonl",
+               "{\"eventVersion\":\"1.08\",\"eventTime\":\"2026-11-01T10:00:00Z\",\"eventID\":\"e-stop\","
+               "\"eventSource\":\"cloudtrail.amazonaws.com\",\"eventName\":\"StopLogging\","
+               "\"awsRegion\":\"eu-west-1\",\"sourceIPAddress\":\"203.0.113.9\",\"recipientAccountId\":\"111122223333\","
+               "\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::111122223333:user/mallory\","
+               "\"userName\":\"mallory\",\"accessKeyId\":\"AKIAEXAMPLEKEY000001\"},\"requestParameters\":{\"name\":\"main\"}}\n"
+               "{\"eventVersion\":\"1.08\",\"eventTime\":\"2026-11-01T10:00:01Z\",\"eventID\":\"e-desc\","
+               "\"eventSource\":\"ec2.amazonaws.com\",\"eventName\":\"DescribeInstances\","
+               "\"userIdentity\":{\"type\":\"IAMUser\",\"userName\":\"alice\"}}\n"
+               "{\"eventVersion\":\"1.08\",\"eventName\":\n");
+    write_file("quiet.jsonl",
+               "{\"eventTime\":\"2026-11-01T10:00:01Z\",\"eventID\":\"e-1\",\"eventSource\":\"ec2.amazonaws.com\","
+               "\"eventName\":\"DescribeInstances\",\"userIdentity\":{\"type\":\"IAMUser\",\"userName\":\"alice\"}}\n");
+    write_file("bad-rule.yml",
+               "title: broken\n"
+               "logsource: {product: aws, service: cloudtrail}\n"
+               "detection:\n"
+               "  sel:\n"
+               "    eventName|contians: StopLogging\n"
+               "  condition: sel\n");
+
+    /* Exit codes: 1 with hits, 0 without, 2 on a usage or rule error. */
+    snprintf(cmd, sizeof(cmd), "%s scan %s/trail.jsonl 2>/dev/null", RIPOSTE_EXE, tmpdir);
+    rip_buf_reset(&out);
+    int rc = run(cmd, &out);
+    CHECK(rc == 1, "scan with a hit exits 1 (got %d)", rc);
+    CHECK(strstr(out.ptr, "CloudTrail logging stopped") && strstr(out.ptr, "StopLogging") &&
+              strstr(out.ptr, "arn:aws:iam::111122223333:user/mallory"),
+          "text output names the rule, the call and the actor");
+    CHECK(strstr(out.ptr, "1 hit from") != NULL, "text output ends with a summary");
+
+    snprintf(cmd, sizeof(cmd), "%s scan %s/quiet.jsonl >/dev/null 2>&1", RIPOSTE_EXE, tmpdir);
+    rc = run(cmd, NULL);
+    CHECK(rc == 0, "scan without hits exits 0 (got %d)", rc);
+
+    snprintf(cmd, sizeof(cmd), "%s scan --rules %s/bad-rule.yml %s/trail.jsonl 2>&1", RIPOSTE_EXE,
+             tmpdir, tmpdir);
+    rip_buf_reset(&out);
+    rc = run(cmd, &out);
+    CHECK(rc == 2, "scan with a rule that does not load exits 2 (got %d)", rc);
+    CHECK(strstr(out.ptr, "bad-rule.yml' line 5") && strstr(out.ptr, "contians"),
+          "the rule error names the file, the line and the modifier");
+
+    snprintf(cmd, sizeof(cmd), "%s scan --format nope %s/trail.jsonl >/dev/null 2>&1", RIPOSTE_EXE,
+             tmpdir);
+    CHECK(run(cmd, NULL) == 2, "an unknown --format is a usage error (exit 2)");
+    snprintf(cmd, sizeof(cmd), "%s scan %s/missing.json >/dev/null 2>&1", RIPOSTE_EXE, tmpdir);
+    CHECK(run(cmd, NULL) == 2, "a path that does not exist exits 2");
+
+    /* The broken record is reported with its record number, on stderr. */
+    snprintf(cmd, sizeof(cmd), "%s scan %s/trail.jsonl 2>&1 >/dev/null", RIPOSTE_EXE, tmpdir);
+    rip_buf_reset(&out);
+    run(cmd, &out);
+    CHECK(strstr(out.ptr, "trail.jsonl' record 3") != NULL,
+          "a malformed record is reported as record 3 and the scan goes on");
+
+    /* jsonl: the documented fields. */
+    snprintf(cmd, sizeof(cmd), "%s scan --format jsonl %s/trail.jsonl 2>/dev/null", RIPOSTE_EXE,
+             tmpdir);
+    rip_buf_reset(&out);
+    run(cmd, &out);
+    rip_json_doc d;
+    rip_json_doc_init(&d, NULL);
+    char *nl = strchr(out.ptr, '\n');
+    int ok = nl && rip_json_parse(&d, out.ptr, (size_t)(nl - out.ptr), NULL) == 0;
+    CHECK(ok, "jsonl output is one JSON object per line");
+    if (ok) {
+        const rip_json_node *r = rip_json_root(&d);
+        static const char *const paths[] = {
+            "rule.id", "rule.title", "rule.level", "rule.tags", "event.id", "event.time",
+            "event.name", "event.actor", "event.source_ip", "event.account", "event.region",
+            "input.path", "input.index",
+        };
+        for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+            CHECK(rip_json_path(r, paths[i]) != NULL, "jsonl hit has %s", paths[i]);
+        CHECK(rip_json_str_eq(rip_json_path(r, "event.id"), "e-stop") &&
+                  rip_json_str_eq(rip_json_path(r, "rule.level"), "high"),
+              "jsonl hit is the StopLogging event at level high");
+        int64_t idx = -1;
+        rip_json_i64(rip_json_path(r, "input.index"), &idx);
+        CHECK(idx == 0, "input.index counts records from 0 (got %lld)", (long long)idx);
+    }
+
+    /* ocsf: Detection Finding class 2004. */
+    snprintf(cmd, sizeof(cmd), "%s scan --format ocsf %s/trail.jsonl 2>/dev/null", RIPOSTE_EXE,
+             tmpdir);
+    rip_buf_reset(&out);
+    run(cmd, &out);
+    nl = strchr(out.ptr, '\n');
+    ok = nl && rip_json_parse(&d, out.ptr, (size_t)(nl - out.ptr), NULL) == 0;
+    int64_t cls = 0, sev = 0;
+    if (ok) {
+        rip_json_i64(rip_json_get(rip_json_root(&d), "class_uid"), &cls);
+        rip_json_i64(rip_json_get(rip_json_root(&d), "severity_id"), &sev);
+    }
+    CHECK(ok && cls == 2004 && sev == 4 &&
+              rip_json_path(rip_json_root(&d), "finding_info.analytic.uid") != NULL,
+          "ocsf output is a Detection Finding (class_uid 2004, severity_id 4 for high)");
+    rip_json_doc_release(&d);
+
+    /* --min-level filters; --threads does not change the output. */
+    snprintf(cmd, sizeof(cmd), "%s scan --min-level critical %s/trail.jsonl >/dev/null 2>&1",
+             RIPOSTE_EXE, tmpdir);
+    CHECK(run(cmd, NULL) == 0, "--min-level critical hides the high hit (exit 0)");
+    if (tap_corpus()) {
+        rip_buf one = RIP_BUF_INIT, two = RIP_BUF_INIT;
+        snprintf(cmd, sizeof(cmd),
+                 "%s scan --format jsonl --rules %s/sigma/rules %s/cloudtrail/stratus_red_team/detonation-logs 2>/dev/null",
+                 RIPOSTE_EXE, tap_corpus(), tap_corpus());
+        run(cmd, &one);
+        snprintf(cmd, sizeof(cmd),
+                 "%s scan --threads 2 --format jsonl --rules %s/sigma/rules %s/cloudtrail/stratus_red_team/detonation-logs 2>/dev/null",
+                 RIPOSTE_EXE, tap_corpus(), tap_corpus());
+        run(cmd, &two);
+        CHECK(one.len > 0 && one.len == two.len && !memcmp(one.ptr, two.ptr, one.len),
+              "--threads 2 prints exactly what one thread prints (%zu hits)", count_lines(&one));
+        rip_buf_release(&one);
+        rip_buf_release(&two);
+    } else {
+        tap_skip("--threads determinism # corpus not found");
+    }
+
+    /* rules: the built-in rules are valid and pass their own test cases. */
+    snprintf(cmd, sizeof(cmd), "%s rules validate 2>&1", RIPOSTE_EXE);
+    rip_buf_reset(&out);
+    rc = run(cmd, &out);
+    CHECK(rc == 0 && strstr(out.ptr, " 0 errors"), "rules validate: built-in rules are valid");
+    snprintf(cmd, sizeof(cmd), "%s rules test 2>&1", RIPOSTE_EXE);
+    rip_buf_reset(&out);
+    rc = run(cmd, &out);
+    CHECK(rc == 0, "rules test: every case kept in riposte's rules passes (exit %d)", rc);
+    if (rc != 0)
+        tap_diag("%s", out.ptr);
+    snprintf(cmd, sizeof(cmd), "%s rules validate %s/bad-rule.yml 2>&1", RIPOSTE_EXE, tmpdir);
+    rip_buf_reset(&out);
+    rc = run(cmd, &out);
+    CHECK(rc == 1 && strstr(out.ptr, "line 5"), "rules validate reports a bad rule with its line (exit 1)");
+    snprintf(cmd, sizeof(cmd), "%s rules list --format jsonl", RIPOSTE_EXE);
+    rip_buf_reset(&out);
+    run(cmd, &out);
+    CHECK(count_lines(&out) >= 30, "rules list shows riposte's rules (%zu)", count_lines(&out));
+
+    /* A rule test that fails is reported and makes the exit status 1. */
+    write_file("wrong-test.yml",
+               "title: stop\n"
+               "id: 11111111-2222-3333-4444-555555555555\n"
+               "logsource: {product: aws, service: cloudtrail}\n"
+               "detection:\n"
+               "  sel: {eventName: StopLogging}\n"
+               "  condition: sel\n"
+               "tests:\n"
+               "  - name: claims a miss that is a hit\n"
+               "    match: false\n"
+               "    event: {eventSource: cloudtrail.amazonaws.com, eventName: StopLogging}\n");
+    snprintf(cmd, sizeof(cmd), "%s rules test %s/wrong-test.yml 2>&1", RIPOSTE_EXE, tmpdir);
+    rip_buf_reset(&out);
+    rc = run(cmd, &out);
+    CHECK(rc == 1 && strstr(out.ptr, "FAILED") && strstr(out.ptr, "line 8"),
+          "rules test reports a failing case with its line (exit 1)");
+
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+    run(cmd, NULL);
+    rip_buf_release(&out);
+    return tap_done();
+}
