@@ -277,7 +277,7 @@ static void scan_publish(scan_worker *w, int final)
 /* Reads and decodes one input. Gzipped objects and JSON documents are read
  * whole (they are one document); NDJSON is streamed in SCAN_CHUNK pieces cut
  * at line ends, so memory stays flat whatever the file's size. */
-#define SCAN_CHUNK ((size_t)8 << 20)
+#define SCAN_CHUNK ((size_t)1 << 20)
 
 static void scan_one(scan_worker *w, size_t i)
 {

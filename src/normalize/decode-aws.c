@@ -105,21 +105,38 @@ int rip_decode_cloudtrail(rip_rec *r, const rip_json_node *rec, rip_event *ev)
 
     ui = f[CT_USER_IDENTITY];
     if (rip_json_is(ui, RIP_JSON_OBJECT)) {
-        const rip_json_node *sc = rip_rec_get(r, ui, "sessionContext");
-        ev->actor.type = rip_rec_str(r, ui, "type");
-        ev->actor.arn = rip_rec_str(r, ui, "arn");
-        ev->actor.principal_id = rip_rec_str(r, ui, "principalId");
-        ev->actor.access_key = rip_rec_str(r, ui, "accessKeyId");
-        ev->actor.user = rip_rec_str(r, ui, "userName");
+        enum { U_TYPE, U_ARN, U_PRINCIPAL, U_KEY, U_USER, U_SESSION, U_INVOKED, U_ACCOUNT, U__N };
+        static const char *const un[U__N] = { "type", "arn", "principalId", "accessKeyId",
+                                              "userName", "sessionContext", "invokedBy",
+                                              "accountId" };
+        static const uint8_t ul[U__N] = { 4, 3, 11, 11, 8, 14, 9, 9 };
+        const rip_json_node *u[U__N];
+        rip_rec_fields(r, ui, un, ul, U__N, u);
+        const rip_json_node *sc = u[U_SESSION];
+        ev->actor.type = rip_rec_node_str(r, u[U_TYPE]);
+        ev->actor.arn = rip_rec_node_str(r, u[U_ARN]);
+        ev->actor.principal_id = rip_rec_node_str(r, u[U_PRINCIPAL]);
+        ev->actor.access_key = rip_rec_node_str(r, u[U_KEY]);
+        ev->actor.user = rip_rec_node_str(r, u[U_USER]);
         if (rip_json_is(sc, RIP_JSON_OBJECT)) {
-            ev->actor.session_issuer = rip_rec_pstr(r, sc, "sessionIssuer.arn");
-            if (!rip_slice_present(ev->actor.user))
-                ev->actor.user = rip_rec_pstr(r, sc, "sessionIssuer.userName");
-            ev->actor.mfa = rip_rec_tri(r, rip_rec_path(r, sc, "attributes.mfaAuthenticated"));
+            static const char *const sn[2] = { "sessionIssuer", "attributes" };
+            static const uint8_t sl[2] = { 13, 10 };
+            const rip_json_node *sv[2];
+            rip_rec_fields(r, sc, sn, sl, 2, sv);
+            if (rip_json_is(sv[0], RIP_JSON_OBJECT)) {
+                static const char *const in[2] = { "arn", "userName" };
+                static const uint8_t il[2] = { 3, 8 };
+                const rip_json_node *iv[2];
+                rip_rec_fields(r, sv[0], in, il, 2, iv);
+                ev->actor.session_issuer = rip_rec_node_str(r, iv[0]);
+                if (!rip_slice_present(ev->actor.user))
+                    ev->actor.user = rip_rec_node_str(r, iv[1]);
+            }
+            ev->actor.mfa = rip_rec_tri(r, rip_rec_get(r, sv[1], "mfaAuthenticated"));
         }
         if (!rip_slice_present(ev->actor.user))
-            ev->actor.user = rip_rec_str(r, ui, "invokedBy");
-        s = rip_rec_str(r, ui, "accountId");
+            ev->actor.user = rip_rec_node_str(r, u[U_INVOKED]);
+        s = rip_rec_node_str(r, u[U_ACCOUNT]);
         if (rip_slice_present(s))
             ev->account = s;
     }

@@ -31,6 +31,13 @@ typedef struct rip_rec {
 
 /* Member of obj by key; with r->ci also matched ignoring ASCII case. */
 const rip_json_node *rip_rec_get(const rip_rec *r, const rip_json_node *obj, const char *key);
+/* Finds several keys of obj in one pass over its members: out[i] is the
+ * value of names[i] (lens[i] its length), or NULL. With r->ci, falls back
+ * to rip_rec_get() per name. For hot records where looking each key up on
+ * its own would walk the members once per key. */
+void rip_rec_fields(const rip_rec *r, const rip_json_node *obj, const char *const *names,
+                    const uint8_t *lens, size_t n, const rip_json_node **out);
+
 /* Dotted path through objects ("a.b.c"), with rip_rec_get() at each step. */
 const rip_json_node *rip_rec_path(const rip_rec *r, const rip_json_node *obj, const char *path);
 /* The decoded string at key (a number gives its text); absent otherwise. */

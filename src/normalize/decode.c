@@ -44,6 +44,33 @@ static bool key_eq_ci(const rip_json_node *k, const char *key, size_t klen)
     return true;
 }
 
+void rip_rec_fields(const rip_rec *r, const rip_json_node *obj, const char *const *names,
+                    const uint8_t *lens, size_t n, const rip_json_node **out)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = NULL;
+    if (!rip_json_is(obj, RIP_JSON_OBJECT))
+        return;
+    if (r->ci) {
+        for (size_t i = 0; i < n; i++)
+            out[i] = rip_rec_get(r, obj, names[i]);
+        return;
+    }
+    RIP_JSON_EACH(k, obj) {
+        bool esc = (k->flags & RIP_JSON_F_ESCAPED) != 0;
+        for (size_t i = 0; i < n; i++) {
+            if (out[i])
+                continue;
+            if (esc ? rip_json_str_eq(k, names[i])
+                    : (k->len == lens[i] && k->ptr[0] == names[i][0] &&
+                       memcmp(k->ptr, names[i], lens[i]) == 0)) {
+                out[i] = k + 1;
+                break;
+            }
+        }
+    }
+}
+
 const rip_json_node *rip_rec_get(const rip_rec *r, const rip_json_node *obj, const char *key)
 {
     if (!rip_json_is(obj, RIP_JSON_OBJECT))

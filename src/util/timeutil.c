@@ -150,16 +150,38 @@ char *rip_time_format(int64_t ns, char out[RIP_TIME_FMT_MAX])
     int64_t y;
     unsigned m, d;
     civil_from_days(days, &y, &m, &d);
-    int n = snprintf(out, RIP_TIME_FMT_MAX, "%04lld-%02u-%02uT%02u:%02u:%02u",
-                     (long long)y, m, d, (unsigned)(rem / 3600),
-                     (unsigned)(rem / 60 % 60), (unsigned)(rem % 60));
-    if (n < 0 || n >= RIP_TIME_FMT_MAX - 12) {
-        out[0] = '\0';
-        return out;
-    }
+    /* Digits by hand: this runs once per printed hit (no snprintf). The
+     * parser's range keeps y within 1678..2261; others print as 0000. */
+    unsigned yy = y >= 0 && y <= 9999 ? (unsigned)y : 0;
+    unsigned hh = (unsigned)(rem / 3600), mi = (unsigned)(rem / 60 % 60), ss = (unsigned)(rem % 60);
+    char *o = out;
+    *o++ = (char)('0' + yy / 1000);
+    *o++ = (char)('0' + yy / 100 % 10);
+    *o++ = (char)('0' + yy / 10 % 10);
+    *o++ = (char)('0' + yy % 10);
+    *o++ = '-';
+    *o++ = (char)('0' + m / 10);
+    *o++ = (char)('0' + m % 10);
+    *o++ = '-';
+    *o++ = (char)('0' + d / 10);
+    *o++ = (char)('0' + d % 10);
+    *o++ = 'T';
+    *o++ = (char)('0' + hh / 10);
+    *o++ = (char)('0' + hh % 10);
+    *o++ = ':';
+    *o++ = (char)('0' + mi / 10);
+    *o++ = (char)('0' + mi % 10);
+    *o++ = ':';
+    *o++ = (char)('0' + ss / 10);
+    *o++ = (char)('0' + ss % 10);
+    int n = (int)(o - out);
     if (frac) {
-        char f[16];
-        snprintf(f, sizeof(f), "%09lld", (long long)frac);
+        char f[9];
+        int64_t v = frac;
+        for (int k = 8; k >= 0; k--) {
+            f[k] = (char)('0' + v % 10);
+            v /= 10;
+        }
         int fl = 9;
         while (fl > 0 && f[fl - 1] == '0')
             fl--;
