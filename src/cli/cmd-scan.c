@@ -58,6 +58,11 @@ typedef struct scan_ctx {
     rip_sigma_level min_level;
     int with_raw;
     int threaded;        /* workers run on their own threads */
+    size_t draining;     /* the file the main thread waits on (under lock) */
+    /* Drained output buffers handed back to workers, so a buffer's memory
+     * is reused from file to file instead of regrown (under lock). */
+    rip_buf spare[8];
+    int nspare;
     struct corr_out *co; /* correlation output (main thread) */
     size_t max_file;     /* a document read whole */
     size_t max_record;   /* one NDJSON line */
@@ -265,12 +270,20 @@ static void scan_publish(scan_worker *w, int final)
         return;
     }
     pthread_mutex_lock(&ctx->lock);
+    int was_empty = !f->out.len;
     buf_move(&f->out, &w->out);
+    if (was_empty && w->out.alloc == 0 && ctx->nspare > 0) {
+        /* The worker's buffer went to the file; take a used one back. */
+        rip_buf_release(&w->out);
+        w->out = ctx->spare[--ctx->nspare];
+    }
     buf_move(&f->err, &w->err);
     obs_move(&f->obs, &w->obs);
     if (final)
         f->done = 1;
-    pthread_cond_broadcast(&ctx->cond);
+    /* Wake the main thread only for the file it is waiting on. */
+    if ((size_t)(f - ctx->files) == ctx->draining)
+        pthread_cond_signal(&ctx->cond);
     pthread_mutex_unlock(&ctx->lock);
 }
 
@@ -341,8 +354,10 @@ static void scan_one(scan_worker *w, size_t i)
             r = rip_input_read_some(&rd, &w->data, SCAN_CHUNK);
         }
         if (r == 0) {
-            f->bytes = w->data.len;
+            int gz = rip_input_is_gzip(w->data.ptr, w->data.len);
             rip_decode_buffer(&w->dec, in->path, w->data.ptr, w->data.len);
+            /* Throughput is counted in JSON bytes, inflated when gzipped. */
+            f->bytes = gz ? w->dec.inflated.len : w->data.len;
         }
     }
     rip_input_close(&rd);
@@ -666,6 +681,7 @@ int cmd_scan(int argc, char **argv)
             /* Drain file i as its worker publishes, until it is done. */
             for (int done = 0; !done;) {
                 pthread_mutex_lock(&ctx.lock);
+                ctx.draining = i;
                 while (!f->done && !f->out.len && !f->err.len && !f->obs.n)
                     pthread_cond_wait(&ctx.cond, &ctx.lock);
                 buf_move(&out, &f->out);
@@ -684,6 +700,15 @@ int cmd_scan(int argc, char **argv)
         done_bytes += f->bytes;
         if (f->read_err)
             read_errors++;
+        if (ctx.threaded && f->out.alloc) {
+            pthread_mutex_lock(&ctx.lock);
+            if (ctx.nspare < (int)(sizeof(ctx.spare) / sizeof(ctx.spare[0]))) {
+                rip_buf_reset(&f->out);
+                ctx.spare[ctx.nspare++] = f->out;
+                rip_buf_init(&f->out, 0);
+            }
+            pthread_mutex_unlock(&ctx.lock);
+        }
         rip_buf_release(&f->out);
         rip_buf_release(&f->err);
         if (progress && now_s() - last_progress > 0.25) {
@@ -742,6 +767,8 @@ out_threads:
         obs_list_release(&ctx.files[i].obs);
     }
     free(ctx.files);
+    for (int k = 0; k < ctx.nspare; k++)
+        rip_buf_release(&ctx.spare[k]);
     rip_buf_release(&co.line);
 out_inputs:
     rip_input_list_release(&ctx.inputs);

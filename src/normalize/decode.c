@@ -748,10 +748,25 @@ static int decode_detail_only(rip_rec *r, const rip_json_node *o)
     }
 }
 
+/* A CloudTrail record as CloudTrail writes it: first key eventVersion,
+ * second userIdentity. After a CloudTrail record, a record that starts the
+ * same way is one too (S3 notifications also start with eventVersion, but
+ * their second key is eventSource), and full classification is skipped. */
+static bool looks_like_last_cloudtrail(const rip_rec *r, const rip_json_node *o)
+{
+    if (r->dec->last_class != C_CLOUDTRAIL || o->skip < 5)
+        return false;
+    const rip_json_node *k1 = o + 1, *k2 = k1 + k1->skip;
+    return k1->len == 12 && k2 < o + o->skip && k2->len == 12 &&
+           !((k1->flags | k2->flags) & RIP_JSON_F_ESCAPED) &&
+           memcmp(k1->ptr, "eventVersion", 12) == 0 && memcmp(k2->ptr, "userIdentity", 12) == 0;
+}
+
 static int decode_object(rip_rec *r, const rip_json_node *o)
 {
     rip_event ev;
-    rec_class c = classify(o);
+    rec_class c = looks_like_last_cloudtrail(r, o) ? C_CLOUDTRAIL : classify(o);
+    r->dec->last_class = (int)c;
 
     switch (c) {
     case C_EVENTBRIDGE:

@@ -57,6 +57,7 @@ typedef struct rip_decoder {
     rip_buf inflated;               /* gunzipped input */
     rip_buf embedded;               /* decoded base64 / unescaped JSON string */
     char reason[256];               /* text behind rip_decode_error.reason */
+    int last_class;                 /* class of the previous record (a hint) */
 } rip_decoder;
 
 /* Sets up a decoder; lim NULL means rip_json_default_limits. */
