@@ -651,15 +651,15 @@ int cmd_scan(int argc, char **argv)
      * hand their output to the main thread or write it themselves. */
     ctx.threaded = threads > 1;
     if (threads > 1) {
-        for (long t = 0; t < threads; t++) {
-            if (pthread_create(&tids[t], NULL, worker_main, &workers[t]) != 0) {
+        /* N threads in all: the main thread is worker 0 (it scans files
+         * between draining them in order), the others run worker_main. */
+        for (long t = 1; t < threads; t++) {
+            if (pthread_create(&tids[nstarted], NULL, worker_main, &workers[t]) != 0) {
                 rip_cli_error("cannot start thread: %s", strerror(errno));
                 break;
             }
             nstarted++;
         }
-        if (nstarted == 0)
-            goto out_threads;
     }
 
     /* Flush results in input order; with one thread, do the work here. */
@@ -682,8 +682,19 @@ int cmd_scan(int argc, char **argv)
             for (int done = 0; !done;) {
                 pthread_mutex_lock(&ctx.lock);
                 ctx.draining = i;
-                while (!f->done && !f->out.len && !f->err.len && !f->obs.n)
+                while (!f->done && !f->out.len && !f->err.len && !f->obs.n) {
+                    if (atomic_load(&ctx.next) < n) {
+                        /* Files are left: scan one instead of sleeping. */
+                        pthread_mutex_unlock(&ctx.lock);
+                        size_t k = atomic_fetch_add(&ctx.next, 1);
+                        if (k < n)
+                            scan_one(&workers[0], k);
+                        pthread_mutex_lock(&ctx.lock);
+                        ctx.draining = i;
+                        continue;
+                    }
                     pthread_cond_wait(&ctx.cond, &ctx.lock);
+                }
                 buf_move(&out, &f->out);
                 buf_move(&err, &f->err);
                 obs_move(&obs, &f->obs);
