@@ -63,6 +63,16 @@ static const char *rules_yaml =
     "  condition: {field: requestParameters.secretId, gte: 3}\n"
     "level: high\n"
     "---\n"
+    "title: SES abuse\n"
+    "id: 00000000-0000-0000-0000-000000000013\n"
+    "logsource: {product: aws, service: cloudtrail}\n"
+    "detection:\n"
+    "  selection1: {eventSource: ses.amazonaws.com, eventName: UpdateAccountSendingEnabled}\n"
+    "  selection2: {eventSource: ses.amazonaws.com, eventName: VerifyEmailIdentity}\n"
+    "  timeframe: 5m\n"
+    "  condition: selection1 and selection2\n"
+    "level: medium\n"
+    "---\n"
     "title: Key then launch\n"
     "id: 00000000-0000-0000-0000-000000000012\n"
     "name: corr_ordered\n"
@@ -124,10 +134,12 @@ static void feed(harness *h, double minutes, const char *name, const char *arn,
 {
     char json[1024];
     snprintf(json, sizeof(json),
-             "{\"eventID\":\"e-%s-%.2f\",\"eventName\":\"%s\",\"eventSource\":\"x.amazonaws.com\","
+             "{\"eventID\":\"e-%s-%.2f\",\"eventName\":\"%s\",\"eventSource\":\"%s\","
              "\"sourceIPAddress\":\"%s\",\"userIdentity\":{\"arn\":\"%s\"},"
              "\"requestParameters\":{\"secretId\":\"%s\"}}",
-             name, minutes, name, ip, arn, secret ? secret : "");
+             name, minutes, name,
+             strstr(name, "Sending") || strstr(name, "EmailIdentity") ? "ses.amazonaws.com" : "x.amazonaws.com",
+             ip, arn, secret ? secret : "");
     if (rip_json_parse(&h->doc, json, strlen(json), NULL) < 0) {
         CHECK(0, "fixture parses: %s", json);
         return;
@@ -180,7 +192,7 @@ int main(void)
     harness h;
     if (!CHECK(setup(&h, 0) == 0, "rules with correlations load and compile"))
         return tap_done();
-    CHECK(rip_corr_count(h.c) == 3, "engine has 3 correlations (got %u)", rip_corr_count(h.c));
+    CHECK(rip_corr_count(h.c) == 4, "engine has 4 correlations (got %u)", rip_corr_count(h.c));
 
     /* event_count: 3 launches by A in 2 minutes fire once; B's 2 do not. */
     feed(&h, 0, "RunInstances", "arn:a", "1.1.1.1", NULL);
@@ -226,6 +238,17 @@ int main(void)
     feed(&h, 80, "CreateAccessKey", "arn:g", "8.8.8.8", NULL);
     feed(&h, 95, "RunInstances", "arn:g", "8.8.8.8", NULL);
     CHECK(count_title(&h, "Key then launch") == 1, "temporal_ordered: 15 minutes apart is outside 10m");
+
+    /* v1 `selection1 and selection2` with a timeframe: two different events
+     * within 5 minutes, in any order (the eventSource is the same here, so
+     * the group is the whole input). */
+    feed(&h, 100, "UpdateAccountSendingEnabled", "arn:s", "7.7.7.7", NULL);
+    CHECK(count_title(&h, "SES abuse") == 0, "timeframe and-rule: one of the two events does not fire");
+    feed(&h, 103, "VerifyEmailIdentity", "arn:s", "7.7.7.7", NULL);
+    CHECK(count_title(&h, "SES abuse") == 1, "timeframe and-rule: both events within 5m fire");
+    feed(&h, 200, "VerifyEmailIdentity", "arn:s", "7.7.7.7", NULL);
+    feed(&h, 210, "UpdateAccountSendingEnabled", "arn:s", "7.7.7.7", NULL);
+    CHECK(count_title(&h, "SES abuse") == 1, "timeframe and-rule: 10 minutes apart does not fire");
 
     rip_corr_stats st;
     rip_corr_get_stats(h.c, &st);

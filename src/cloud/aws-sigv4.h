@@ -15,7 +15,13 @@
  *     the session token (it is sent on the wire); callers that log requests
  *     must redact it (see rip_aws_redact() in aws-http.h).
  *
- * Checked byte for byte against corpus/sigv4 (tests/test-sigv4.c).
+ * SigV4A (RIP_AWS_SIG_V4A): algorithm AWS4-ECDSA-P256-SHA256, the scope has
+ * no region, the region set is signed as x-amz-region-set (or the
+ * X-Amz-Region-Set query parameter), and the signature is a DER ECDSA P-256
+ * signature (randomized) with a key derived from the credentials.
+ *
+ * Checked byte for byte against corpus/sigv4 (tests/test-sigv4.c); SigV4A
+ * signatures are checked with the derived public key.
  */
 #ifndef RIPOSTE_CLOUD_AWS_SIGV4_H
 #define RIPOSTE_CLOUD_AWS_SIGV4_H
@@ -53,6 +59,7 @@ enum {
     RIP_AWS_SIG_CONTENT_SHA256 = 1 << 2,  /* add x-amz-content-sha256 (S3, sign_body) */
     RIP_AWS_SIG_OMIT_TOKEN     = 1 << 3,  /* token added after signing, unsigned */
     RIP_AWS_SIG_QUERY          = 1 << 4,  /* pre-signed URL instead of Authorization */
+    RIP_AWS_SIG_V4A            = 1 << 5,  /* SigV4A: ECDSA P-256, region set instead of region */
 };
 
 /* The default for every service but S3. */
@@ -72,7 +79,8 @@ typedef struct rip_aws_sig_request {
 } rip_aws_sig_request;
 
 typedef struct rip_aws_sig_params {
-    const char *region;
+    const char *region;            /* SigV4A: the region set ("us-east-1",
+                                      "us-east-1,us-west-2" or "*") */
     const char *service;           /* signing name: "ec2", "s3", "iam" */
     time_t when;                   /* UTC seconds */
     unsigned flags;                /* RIP_AWS_SIG_* */
@@ -82,7 +90,8 @@ typedef struct rip_aws_sig_params {
 typedef struct rip_aws_sig_out {
     rip_buf canonical_request;
     rip_buf string_to_sign;
-    char signature[65];            /* lowercase hex */
+    char signature[160];           /* lowercase hex: 64 chars (SigV4) or a DER
+                                      ECDSA signature of up to 144 (SigV4A) */
     char amz_date[17];             /* 20150830T123600Z */
     char payload_hash[65];         /* as used in the canonical request */
     rip_buf authorization;         /* header mode: the Authorization value */
@@ -99,6 +108,20 @@ void rip_aws_sig_out_release(rip_aws_sig_out *o);
  * headers or parameters), RIP_ENOMEM. On failure *out is left empty. */
 int rip_aws_sigv4_sign(const rip_aws_sig_request *req, const rip_aws_sig_creds *creds,
                        const rip_aws_sig_params *params, rip_aws_sig_out *out);
+
+/* SigV4A: derives the ECDSA P-256 key pair from an access key id and secret
+ * (NIST SP 800-108 counter-mode KDF with HMAC-SHA256 over "AWS4A" + secret,
+ * label "AWS4-ECDSA-P256-SHA256", as aws-c-auth and the AWS SDKs do). On
+ * success returns 0 and, when wanted, writes the public point's coordinates
+ * as 64 lowercase hex digits each into x_hex/y_hex (65 bytes); the private
+ * key never leaves the signer. RIP_EINVAL, RIP_ENOMEM otherwise. */
+int rip_aws_sigv4a_public_key(const char *access_key_id, const char *secret_access_key,
+                              char x_hex[65], char y_hex[65]);
+
+/* SigV4A: checks a hex DER ECDSA signature of SHA-256(string_to_sign)
+ * against the public point (hex X, Y). 0 when valid, RIP_EINVAL when not. */
+int rip_aws_sigv4a_verify(const char *x_hex, const char *y_hex, const char *string_to_sign,
+                          size_t sts_len, const char *sig_hex);
 
 /* Appends the AWS URI encoding of s (RFC 3986 unreserved kept; '/' kept when
  * keep_slash). 0 or RIP_E*. */

@@ -165,7 +165,7 @@ rip_corr_engine *rip_corr_new(const rip_sigma_ruleset *rs, size_t budget)
              * is temporal over the two, told apart by the hit's member. */
             bool near = cr->type == RIP_SIGMA_CORR_TEMPORAL ||
                         cr->type == RIP_SIGMA_CORR_TEMPORAL_ORDERED;
-            d->nmembers = near ? 2 : 1;
+            d->nmembers = near ? (cr->members ? cr->members : 2) : 1;
             if (feeds_add(c, r, idx, near ? UINT32_MAX : 0) < 0)
                 goto fail;
             continue;

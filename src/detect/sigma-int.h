@@ -157,6 +157,10 @@ struct rip_sigma_rule {
     uint32_t ncond;
     rip_sigma_correlation corr;
     sg_cond *near_cond;       /* v1 `near` */
+    /* v1 `timeframe` with `a and b [and ...]`: each selection is a member of
+     * a temporal correlation (the events are different ones). */
+    sg_cond **members;
+    uint32_t nmembers;
     bool report;
     uint32_t dispatch_field;  /* field id used for dispatch, or UINT32_MAX */
 };

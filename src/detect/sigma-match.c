@@ -485,12 +485,18 @@ static bool cond_match(rip_sigma_matcher *m, const rip_sigma_rule *r, const sg_c
     }
 }
 
-static bool rule_match(rip_sigma_matcher *m, const rip_sigma_rule *r)
+/* Starts a new evaluation: selection results memoized before are stale. */
+static void sel_epoch_next(rip_sigma_matcher *m)
 {
     if (++m->selepoch == 0) {
         memset(m->selstamp, 0, (m->rs->max_sel ? m->rs->max_sel : 1) * sizeof(*m->selstamp));
         m->selepoch = 1;
     }
+}
+
+static bool rule_match(rip_sigma_matcher *m, const rip_sigma_rule *r)
+{
+    sel_epoch_next(m);
     for (uint32_t i = 0; i < r->ncond; i++)
         if (cond_match(m, r, r->conds[i]))
             return true;
@@ -590,6 +596,25 @@ int rip_sigma_match(rip_sigma_matcher *m, const rip_event *ev, rip_sigma_hit_fn 
         pos[bi]++;
         const rip_sigma_rule *r = rs->rules[best];
         m->stats.rules_evaluated++;
+        if (r->nmembers) {
+            /* A v1 `a and b` over a timeframe: each selection is a member. */
+            sel_epoch_next(m);
+            for (uint32_t member = 0; member < r->nmembers; member++) {
+                if (!cond_match(m, r, r->members[member]))
+                    continue;
+                m->stats.hits++;
+                hits++;
+                if (hit) {
+                    rip_sigma_hit h = { r, &r->meta, false, member };
+                    int rc = hit(ud, &h, ev);
+                    if (rc < 0) {
+                        m->ev = NULL;
+                        return rc;
+                    }
+                }
+            }
+            continue;
+        }
         bool main = rule_match(m, r);
         /* the near part shares the selection memo of this evaluation */
         bool near = r->near_cond && cond_match(m, r, r->near_cond);

@@ -1125,6 +1125,7 @@ static int detection_parse(rparse *rp, const sy_node *det)
             r->report = false;
             if (agg->near) {
                 r->corr.type = RIP_SIGMA_CORR_TEMPORAL;
+                r->corr.members = 2;
                 r->near_cond = agg->near_cond;
             } else {
                 r->corr.type = agg->field ? RIP_SIGMA_CORR_VALUE_COUNT : RIP_SIGMA_CORR_EVENT_COUNT;
@@ -1149,6 +1150,29 @@ static int detection_parse(rparse *rp, const sy_node *det)
         if (timeframe->kind != SY_SCALAR ||
             timespan_parse(timeframe->str, &r->corr.timespan_ns) < 0)
             return RFAIL(rp, timeframe, "expected a time span like 5m, 1h or 30s for 'timeframe'");
+    }
+    if (timeframe && r->meta.kind == RIP_SIGMA_DETECTION) {
+        /* Sigma v1 `sel1 and sel2` with a timeframe (and no aggregation)
+         * means: both kinds of event within the timeframe, in any order.
+         * Translated to a temporal correlation over the selections; the
+         * stored condition becomes their OR, so dispatch sees every member. */
+        sg_cond *c = r->conds[0];
+        bool all_sel = ncond == 1 && c->op == CN_AND && c->n >= 2;
+        for (uint32_t k = 0; all_sel && k < c->n; k++)
+            all_sel = c->kids[k]->op == CN_SEL;
+        if (!all_sel) {
+            sg_diag(rp->rs, rp->path, timeframe->line, timeframe->col, true,
+                    "'timeframe' without an aggregation is ignored unless the condition is "
+                    "'selection and selection ...' (read as events within the timeframe)");
+        } else {
+            r->members = c->kids;
+            r->nmembers = c->n;
+            c->op = CN_OR;
+            r->meta.kind = RIP_SIGMA_AGGREGATION;
+            r->report = false;
+            r->corr.type = RIP_SIGMA_CORR_TEMPORAL;
+            r->corr.members = c->n;
+        }
     }
     return 0;
 }

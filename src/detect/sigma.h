@@ -93,6 +93,8 @@ typedef struct rip_sigma_correlation {
     int64_t threshold;
     const char *field;            /* value_count: the field counted; else NULL */
     bool generate;                /* referenced rules also report their own hits */
+    uint32_t members;             /* v1 temporal aggregations: how many members
+                                     the hits' `member` counts (near: 2) */
 } rip_sigma_correlation;
 
 /* Read-only description of a rule; strings are NULL when absent. */
@@ -190,6 +192,8 @@ typedef struct rip_sigma_hit {
     const rip_sigma_rule *rule;
     const rip_sigma_meta *meta;
     bool report;
+    /* For v1 temporal aggregations: which part matched (`a | near b`: 0 for
+     * a, 1 for b; `a and b` with a timeframe: the selection's position). */
     /* 0: the rule's condition matched. 1: the `near` part of a v1
      * aggregation (`a | near b`) matched; such hits never report, they only
      * feed the temporal correlation the aggregation translates to. */
