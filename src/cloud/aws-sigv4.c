@@ -2,16 +2,22 @@
  *
  * Steps (AWS General Reference, "Create a signed AWS API request"):
  * canonical request -> string to sign -> signing key (HMAC chain over date,
- * region, service, "aws4_request") -> signature. */
+ * region, service, "aws4_request") -> signature. SigV4A replaces the last
+ * two steps with an ECDSA P-256 key derived from the credentials. */
 #include "cloud/aws-sigv4.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/obj_mac.h>
+#include <openssl/param_build.h>
 
 #include "util/err.h"
 
@@ -394,6 +400,186 @@ out:
     return rc;
 }
 
+/* ---- SigV4A: key derivation and ECDSA ---- */
+
+#define V4A_ALGORITHM "AWS4-ECDSA-P256-SHA256"
+
+/* n - 2 for P-256, big-endian: the KDF output c is accepted when c <= n-2,
+ * and the private key is c + 1 (so 1 <= d <= n-1). */
+static const unsigned char p256_n_minus_2[32] = {
+    0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x4f,
+};
+
+/* The private scalar d (32 bytes, big-endian). 0 or RIP_EINVAL. */
+static int v4a_private_key(const char *akid, const char *secret, unsigned char d[32])
+{
+    char k[256];
+    unsigned char fixed[512], c[32];
+    int n = snprintf(k, sizeof(k), "AWS4A%s", secret);
+    size_t alen = strlen(akid);
+    size_t label = sizeof(V4A_ALGORITHM) - 1;
+    int rc = RIP_EINVAL;
+    if (n < 0 || (size_t)n >= sizeof(k) || 4 + label + 1 + alen + 1 + 4 > sizeof(fixed))
+        goto out;
+    /* i = 1 (32-bit) || Label || 0x00 || Context (access key id || counter) || L = 256 */
+    for (unsigned counter = 1; counter < 255; counter++) {
+        size_t f = 0;
+        memcpy(fixed + f, "\x00\x00\x00\x01", 4);
+        f += 4;
+        memcpy(fixed + f, V4A_ALGORITHM, label);
+        f += label;
+        fixed[f++] = 0;
+        memcpy(fixed + f, akid, alen);
+        f += alen;
+        fixed[f++] = (unsigned char)counter;
+        memcpy(fixed + f, "\x00\x00\x01\x00", 4);
+        f += 4;
+        if (hmac(k, (size_t)n, (const char *)fixed, f, c) < 0)
+            goto out;
+        if (memcmp(c, p256_n_minus_2, 32) > 0)
+            continue;
+        /* d = c + 1 */
+        unsigned carry = 1;
+        for (int i = 31; i >= 0; i--) {
+            unsigned v = c[i] + carry;
+            d[i] = (unsigned char)v;
+            carry = v >> 8;
+        }
+        rc = 0;
+        break;
+    }
+out:
+    OPENSSL_cleanse(k, sizeof(k));
+    OPENSSL_cleanse(c, sizeof(c));
+    return rc;
+}
+
+/* The uncompressed public point 04||X||Y of d into pub[65]. */
+static int v4a_public_point(const unsigned char d[32], unsigned char pub[65])
+{
+    EC_GROUP *g = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+    EC_POINT *q = g ? EC_POINT_new(g) : NULL;
+    BIGNUM *bd = BN_bin2bn(d, 32, NULL);
+    int rc = RIP_ENOMEM;
+    if (q && bd && EC_POINT_mul(g, q, bd, NULL, NULL, NULL) &&
+        EC_POINT_point2oct(g, q, POINT_CONVERSION_UNCOMPRESSED, pub, 65, NULL) == 65)
+        rc = 0;
+    BN_clear_free(bd);
+    EC_POINT_free(q);
+    EC_GROUP_free(g);
+    return rc;
+}
+
+/* An EVP_PKEY for P-256 from the public point and, when given, d. */
+static EVP_PKEY *v4a_pkey(const unsigned char pub[65], const unsigned char *d)
+{
+    OSSL_PARAM_BLD *b = OSSL_PARAM_BLD_new();
+    OSSL_PARAM *params = NULL;
+    EVP_PKEY_CTX *pc = NULL;
+    EVP_PKEY *k = NULL;
+    BIGNUM *bd = d ? BN_secure_new() : NULL;
+    if (!b || (d && (!bd || !BN_bin2bn(d, 32, bd))))
+        goto out;
+    if (!OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) ||
+        !OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY, pub, 65) ||
+        (d && !OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_PRIV_KEY, bd)))
+        goto out;
+    params = OSSL_PARAM_BLD_to_param(b);
+    pc = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+    if (!params || !pc || EVP_PKEY_fromdata_init(pc) <= 0 ||
+        EVP_PKEY_fromdata(pc, &k, d ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, params) <= 0)
+        k = NULL;
+out:
+    EVP_PKEY_CTX_free(pc);
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(b);
+    BN_clear_free(bd);
+    return k;
+}
+
+int rip_aws_sigv4a_public_key(const char *access_key_id, const char *secret_access_key,
+                              char x_hex[65], char y_hex[65])
+{
+    unsigned char d[32], pub[65];
+    if (!access_key_id || !secret_access_key)
+        return RIP_EINVAL;
+    int rc = v4a_private_key(access_key_id, secret_access_key, d);
+    if (rc == 0)
+        rc = v4a_public_point(d, pub);
+    OPENSSL_cleanse(d, sizeof(d));
+    if (rc == 0) {
+        if (x_hex)
+            hex_encode(pub + 1, 32, x_hex);
+        if (y_hex)
+            hex_encode(pub + 33, 32, y_hex);
+    }
+    return rc;
+}
+
+/* Signs SHA-256(msg) with the derived key; hex DER into sig_hex. */
+static int v4a_sign(const char *akid, const char *secret, const char *msg, size_t len,
+                    char *sig_hex, size_t cap)
+{
+    unsigned char d[32], pub[65], der[80];
+    size_t dlen = sizeof(der);
+    EVP_PKEY *k = NULL;
+    EVP_MD_CTX *md = NULL;
+    int rc = v4a_private_key(akid, secret, d);
+    if (rc == 0)
+        rc = v4a_public_point(d, pub);
+    if (rc < 0)
+        goto out;
+    rc = RIP_ENOMEM;
+    k = v4a_pkey(pub, d);
+    md = EVP_MD_CTX_new();
+    if (!k || !md || EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, k) <= 0 ||
+        EVP_DigestSign(md, der, &dlen, (const unsigned char *)msg, len) <= 0 ||
+        2 * dlen + 1 > cap)
+        goto out;
+    hex_encode(der, dlen, sig_hex);
+    rc = 0;
+out:
+    OPENSSL_cleanse(d, sizeof(d));
+    EVP_MD_CTX_free(md);
+    EVP_PKEY_free(k);
+    return rc;
+}
+
+int rip_aws_sigv4a_verify(const char *x_hex, const char *y_hex, const char *string_to_sign,
+                          size_t sts_len, const char *sig_hex)
+{
+    unsigned char pub[65], der[80];
+    size_t slen = sig_hex ? strlen(sig_hex) : 0;
+    if (!x_hex || !y_hex || strlen(x_hex) != 64 || strlen(y_hex) != 64 || slen % 2 ||
+        slen / 2 > sizeof(der))
+        return RIP_EINVAL;
+    pub[0] = 4;
+    for (size_t i = 0; i < 32; i++) {
+        int a = hexval(x_hex[2 * i]), b = hexval(x_hex[2 * i + 1]);
+        int c = hexval(y_hex[2 * i]), e = hexval(y_hex[2 * i + 1]);
+        if (a < 0 || b < 0 || c < 0 || e < 0)
+            return RIP_EINVAL;
+        pub[1 + i] = (unsigned char)(a << 4 | b);
+        pub[33 + i] = (unsigned char)(c << 4 | e);
+    }
+    for (size_t i = 0; i < slen / 2; i++) {
+        int a = hexval(sig_hex[2 * i]), b = hexval(sig_hex[2 * i + 1]);
+        if (a < 0 || b < 0)
+            return RIP_EINVAL;
+        der[i] = (unsigned char)(a << 4 | b);
+    }
+    EVP_PKEY *k = v4a_pkey(pub, NULL);
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    int rc = RIP_EINVAL;
+    if (k && md && EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, k) > 0 &&
+        EVP_DigestVerify(md, der, slen / 2, (const unsigned char *)string_to_sign, sts_len) == 1)
+        rc = 0;
+    EVP_MD_CTX_free(md);
+    EVP_PKEY_free(k);
+    return rc;
+}
+
 int rip_aws_sigv4_sign(const rip_aws_sig_request *req, const rip_aws_sig_creds *creds,
                        const rip_aws_sig_params *params, rip_aws_sig_out *out)
 {
@@ -404,6 +590,8 @@ int rip_aws_sigv4_sign(const rip_aws_sig_request *req, const rip_aws_sig_creds *
     int rc;
     unsigned flags = params->flags;
     bool query_mode = flags & RIP_AWS_SIG_QUERY;
+    bool v4a = flags & RIP_AWS_SIG_V4A;
+    const char *algorithm = v4a ? V4A_ALGORITHM : "AWS4-HMAC-SHA256";
     const char *token = creds->session_token && *creds->session_token ? creds->session_token : NULL;
 
     rip_buf_reset(&out->canonical_request);
@@ -427,8 +615,11 @@ int rip_aws_sigv4_sign(const rip_aws_sig_request *req, const rip_aws_sig_creds *
     else
         rip_aws_sha256_hex(req->body, req->body_len, out->payload_hash);
 
-    rc = rip_buf_addf(&scope, "%.8s/%s/%s/aws4_request", out->amz_date, params->region,
-                      params->service);
+    if (v4a)
+        rc = rip_buf_addf(&scope, "%.8s/%s/aws4_request", out->amz_date, params->service);
+    else
+        rc = rip_buf_addf(&scope, "%.8s/%s/%s/aws4_request", out->amz_date, params->region,
+                          params->service);
     if (rc < 0)
         goto fail;
 
@@ -449,6 +640,8 @@ int rip_aws_sigv4_sign(const rip_aws_sig_request *req, const rip_aws_sig_creds *
     }
     if (!query_mode) {
         if ((rc = hlist_add(h, "x-amz-date", out->amz_date)) < 0)
+            goto fail;
+        if (v4a && (rc = hlist_add(h, "x-amz-region-set", params->region)) < 0)
             goto fail;
         if (token && !(flags & RIP_AWS_SIG_OMIT_TOKEN) &&
             (rc = hlist_add(h, "x-amz-security-token", token)) < 0)
@@ -471,7 +664,9 @@ int rip_aws_sigv4_sign(const rip_aws_sig_request *req, const rip_aws_sig_creds *
         snprintf(exp, sizeof(exp), "%ld", params->expires > 0 ? params->expires : 3600);
         rc = rip_buf_addf(&cred, "%s/%s", creds->access_key_id, scope.ptr);
         if (rc == 0)
-            rc = qlist_add(&q, "X-Amz-Algorithm", 15, "AWS4-HMAC-SHA256", 16);
+            rc = qlist_add(&q, "X-Amz-Algorithm", 15, algorithm, strlen(algorithm));
+        if (rc == 0 && v4a)
+            rc = qlist_add(&q, "X-Amz-Region-Set", 16, params->region, strlen(params->region));
         if (rc == 0)
             rc = qlist_add(&q, "X-Amz-Credential", 16, cred.ptr, cred.len);
         if (rc == 0)
@@ -506,19 +701,26 @@ int rip_aws_sigv4_sign(const rip_aws_sig_request *req, const rip_aws_sig_creds *
     /* String to sign. */
     char crhash[65];
     rip_aws_sha256_hex(cr->ptr, cr->len, crhash);
-    if ((rc = rip_buf_addf(&out->string_to_sign, "AWS4-HMAC-SHA256\n%s\n%s\n%s",
+    if ((rc = rip_buf_addf(&out->string_to_sign, "%s\n%s\n%s\n%s", algorithm,
                            out->amz_date, scope.ptr, crhash)) < 0)
         goto fail;
 
     /* Signature. */
-    if ((rc = signing_key(creds->secret_access_key, out->amz_date, params->region,
-                          params->service, key)) < 0)
-        goto fail;
-    rc = hmac(key, 32, out->string_to_sign.ptr, out->string_to_sign.len, sig);
-    OPENSSL_cleanse(key, sizeof(key));
-    if (rc < 0)
-        goto fail;
-    hex_encode(sig, 32, out->signature);
+    if (v4a) {
+        rc = v4a_sign(creds->access_key_id, creds->secret_access_key, out->string_to_sign.ptr,
+                      out->string_to_sign.len, out->signature, sizeof(out->signature));
+        if (rc < 0)
+            goto fail;
+    } else {
+        if ((rc = signing_key(creds->secret_access_key, out->amz_date, params->region,
+                              params->service, key)) < 0)
+            goto fail;
+        rc = hmac(key, 32, out->string_to_sign.ptr, out->string_to_sign.len, sig);
+        OPENSSL_cleanse(key, sizeof(key));
+        if (rc < 0)
+            goto fail;
+        hex_encode(sig, 32, out->signature);
+    }
 
     if (query_mode) {
         if ((rc = qlist_write(&q, &out->query)) < 0 ||
@@ -532,8 +734,8 @@ int rip_aws_sigv4_sign(const rip_aws_sig_request *req, const rip_aws_sig_creds *
         }
     } else {
         if ((rc = rip_buf_addf(&out->authorization,
-                               "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s",
-                               creds->access_key_id, scope.ptr, signed_names.ptr,
+                               "%s Credential=%s/%s, SignedHeaders=%s, Signature=%s",
+                               algorithm, creds->access_key_id, scope.ptr, signed_names.ptr,
                                out->signature)) < 0)
             goto fail;
     }

@@ -932,12 +932,21 @@ static int decode_ndjson_at(rip_decoder *dec, const char *path, const char *data
         index++;
         if (rc == RIP_ENOMEM)
             return rc;
-        if (rc != 0)
-            snprintf(dec->reason, sizeof(dec->reason), "invalid JSON: %s", jerr.msg);
         if (rc != 0) {
             const char *nl = memchr(data + pos, '\n', len - pos);
             size_t eol = nl ? (size_t)(nl - data) : len;
-            size_t col = jerr.line == 1 ? pos - line_start + jerr.column : pos - line_start + 1;
+            size_t col;
+            if (jerr.line == 1) {
+                snprintf(dec->reason, sizeof(dec->reason), "invalid JSON: %s", jerr.msg);
+                col = pos - line_start + jerr.column;
+            } else {
+                /* The parser went past the end of the line: the record on
+                 * this line is cut short (records never span lines). */
+                snprintf(dec->reason, sizeof(dec->reason),
+                         "invalid JSON: the record ends with its line before it is complete "
+                         "(cut off?)");
+                col = eol - line_start + 1;
+            }
             report(dec, path, index - 1, line, col);
             pos = eol;   /* the newline is counted by the whitespace loop */
             continue;

@@ -2,6 +2,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "util/err.h"
 
@@ -192,4 +193,47 @@ char *rip_time_format(int64_t ns, char out[RIP_TIME_FMT_MAX])
     out[n++] = 'Z';
     out[n] = '\0';
     return out;
+}
+
+int rip_time_parse_when(const char *s, size_t len, int64_t now_ns, int64_t *ns)
+{
+    static const struct {
+        char unit;
+        int64_t ns;
+    } units[] = {
+        { 's', NS_PER_SEC },
+        { 'm', 60 * NS_PER_SEC },
+        { 'h', 3600 * NS_PER_SEC },
+        { 'd', 86400 * NS_PER_SEC },
+        { 'w', 7 * 86400 * NS_PER_SEC },
+    };
+    size_t i = 0;
+    int64_t n = 0;
+
+    if (len == 10 && s[4] == '-' && s[7] == '-') {
+        char full[32];
+        memcpy(full, s, 10);
+        memcpy(full + 10, "T00:00:00Z", 10);
+        return rip_time_parse(full, 20, ns);
+    }
+    while (i < len && s[i] >= '0' && s[i] <= '9') {
+        if (n > (INT64_MAX - 9) / 10)
+            return RIP_ERANGE;
+        n = n * 10 + (s[i] - '0');
+        i++;
+    }
+    if (i == 0 || i + 1 != len)
+        return rip_time_parse(s, len, ns);
+    for (size_t u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
+        if (s[i] != units[u].unit)
+            continue;
+        if (n > INT64_MAX / units[u].ns)
+            return RIP_ERANGE;
+        /* now_ns - INT64_MIN cannot overflow while now_ns is negative. */
+        if (now_ns < 0 && n * units[u].ns > now_ns - INT64_MIN)
+            return RIP_ERANGE;
+        *ns = now_ns - n * units[u].ns;
+        return 0;
+    }
+    return RIP_ESYNTAX;
 }

@@ -22,6 +22,14 @@
  * the instant does not fit. *ns is written only on success. */
 int rip_time_parse(const char *s, size_t len, int64_t *ns);
 
+/* Parses a point in time as a person gives it on a command line: an RFC
+ * 3339 date-time (as rip_time_parse()), a date alone "YYYY-MM-DD" (midnight
+ * UTC), or an age before now_ns: a whole number and a unit, s, m, h, d or w
+ * ("90m", "24h", "7d"). Returns 0 and sets *ns, RIP_ESYNTAX when the text is
+ * none of these, RIP_ERANGE when it does not fit. *ns is written only on
+ * success. */
+int rip_time_parse_when(const char *s, size_t len, int64_t now_ns, int64_t *ns);
+
 /* Writes ns as RFC 3339 UTC ("2024-03-01T12:00:05.25Z": the fraction is
  * present only when non-zero, trailing zeros trimmed) into out, which holds
  * RIP_TIME_FMT_MAX bytes. Returns out. */
