@@ -335,6 +335,16 @@ static void write_ocsf(rip_jw *w, const rip_sigma_meta *m, const rip_event *ev,
     rip_jw_obj_end(w);
 }
 
+/* Ends one output line: on failure the buffer is put back as it was. */
+static int line_done(rip_buf *out, size_t start, int r)
+{
+    if (r < 0) {
+        out->len = start;
+        out->ptr[start] = '\0';
+    }
+    return r;
+}
+
 int rip_scan_format_hit(rip_buf *out, rip_scan_format fmt, const rip_sigma_meta *meta,
                         const rip_event *ev, const char *path, int with_raw)
 {
@@ -396,11 +406,7 @@ int rip_scan_format_hit(rip_buf *out, rip_scan_format fmt, const rip_sigma_meta 
         if (r == 0)
             r = rip_buf_addc(out, '\n');
     }
-    if (r < 0) {
-        out->len = start;
-        out->ptr[start] = '\0';
-    }
-    return r;
+    return line_done(out, start, r);
 }
 
 int rip_scan_format_corr(rip_buf *out, rip_scan_format fmt, const rip_sigma_meta *meta,
@@ -493,11 +499,7 @@ int rip_scan_format_corr(rip_buf *out, rip_scan_format fmt, const rip_sigma_meta
         if (r == 0)
             r = rip_buf_addc(out, '\n');
     }
-    if (r < 0) {
-        out->len = start;
-        out->ptr[start] = '\0';
-    }
-    return r;
+    return line_done(out, start, r);
 }
 
 int rip_scan_format_summary(rip_buf *out, const rip_scan_summary *s)
