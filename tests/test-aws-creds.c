@@ -259,6 +259,80 @@ static void times(void)
     CHECK(rip_aws_parse_time("2015-08-30", &t) == RIP_ESYNTAX, "date alone refused");
 }
 
+/* Client settings from the profile: endpoint_url, retry_mode,
+ * max_attempts; the environment wins; SSO profiles are refused clearly. */
+static void profile_settings(void)
+{
+    clean_env();
+    unsetenv("AWS_MAX_ATTEMPTS");
+    unsetenv("AWS_RETRY_MODE");
+    unsetenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
+    write_file("config", "[profile local]\nregion = eu-west-3\nendpoint_url = http://127.0.0.1:4566\n"
+                         "max_attempts = 7\nretry_mode = standard\n"
+                         "[profile old]\nretry_mode = legacy\n"
+                         "[profile fast]\nretry_mode = adaptive\nmax_attempts = 1\n"
+                         "[profile bad]\nmax_attempts = many\n"
+                         "[profile badmode]\nretry_mode = eager\n"
+                         "[profile badurl]\nendpoint_url = ftp://x\n"
+                         "[profile ignored]\nendpoint_url = http://127.0.0.1:1\n"
+                         "ignore_configured_endpoint_urls = true\n"
+                         "[profile sso]\nsso_session = corp\nsso_account_id = 111122223333\n"
+                         "sso_role_name = Responder\n[sso-session corp]\n"
+                         "sso_start_url = https://corp.awsapps.com/start\n"
+                         "[profile legacy-sso]\nsso_start_url = https://corp.awsapps.com/start\n");
+    rip_aws_client c;
+    char err[512];
+    rip_aws_client_init(&c, "us-east-1");
+    int rc = rip_aws_client_use_profile(&c, "local", err, sizeof(err));
+    CHECK(rc == 0 && !strcmp(c.endpoint_url, "http://127.0.0.1:4566") && c.max_attempts == 7 &&
+          c.retry_mode == RIP_AWS_RETRY_STANDARD, "profile endpoint_url, max_attempts, retry_mode (%s)",
+          err);
+    char region[64];
+    CHECK(rip_aws_config_get("local", "region", region, sizeof(region)) == 0 &&
+          !strcmp(region, "eu-west-3"), "profile region");
+    setenv("AWS_MAX_ATTEMPTS", "2", 1);
+    rip_aws_client_release(&c);
+    rip_aws_client_init(&c, "us-east-1");
+    rc = rip_aws_client_use_profile(&c, "local", err, sizeof(err));
+    CHECK(rc == 0 && c.max_attempts == 2, "AWS_MAX_ATTEMPTS beats the profile's max_attempts");
+    unsetenv("AWS_MAX_ATTEMPTS");
+    rip_aws_client_release(&c);
+    rip_aws_client_init(&c, "us-east-1");
+    rc = rip_aws_client_use_profile(&c, "old", err, sizeof(err));
+    CHECK(rc == 0 && c.retry_mode == RIP_AWS_RETRY_LEGACY && c.max_attempts == 5 &&
+          !c.endpoint_url[0], "retry_mode legacy: 5 attempts, no endpoint");
+    rip_aws_client_release(&c);
+    rip_aws_client_init(&c, "us-east-1");
+    rc = rip_aws_client_use_profile(&c, "fast", err, sizeof(err));
+    CHECK(rc == 0 && c.retry_mode == RIP_AWS_RETRY_STANDARD && c.max_attempts == 1,
+          "retry_mode adaptive runs as standard; max_attempts 1");
+    setenv("AWS_RETRY_MODE", "legacy", 1);
+    rc = rip_aws_client_use_profile(&c, "fast", err, sizeof(err));
+    CHECK(rc == 0 && c.retry_mode == RIP_AWS_RETRY_LEGACY && c.max_attempts == 1,
+          "AWS_RETRY_MODE beats the profile");
+    unsetenv("AWS_RETRY_MODE");
+    rc = rip_aws_client_use_profile(&c, "bad", err, sizeof(err));
+    CHECK(rc == RIP_EINVAL && strstr(err, "profile 'bad'") && strstr(err, "max_attempts 'many'"),
+          "bad max_attempts names profile and value (%s)", err);
+    rc = rip_aws_client_use_profile(&c, "badmode", err, sizeof(err));
+    CHECK(rc == RIP_EINVAL && strstr(err, "retry_mode 'eager'"), "bad retry_mode (%s)", err);
+    rc = rip_aws_client_use_profile(&c, "badurl", err, sizeof(err));
+    CHECK(rc == RIP_EINVAL && strstr(err, "endpoint_url"), "bad endpoint_url (%s)", err);
+    rip_aws_client_release(&c);
+    rip_aws_client_init(&c, "us-east-1");
+    rc = rip_aws_client_use_profile(&c, "ignored", err, sizeof(err));
+    CHECK(rc == 0 && !c.endpoint_url[0], "ignore_configured_endpoint_urls = true");
+    rip_aws_client_release(&c);
+
+    rip_aws_creds cr;
+    char why[512];
+    rc = get("sso", &cr, why, sizeof(why));
+    CHECK(rc == RIP_EINVAL && strstr(why, "profile 'sso'") && strstr(why, "SSO") &&
+          strstr(why, "does not support"), "sso_session profile: clear 'not supported' (%s)", why);
+    rc = get("legacy-sso", &cr, why, sizeof(why));
+    CHECK(rc == RIP_EINVAL && strstr(why, "SSO"), "sso_start_url profile: clear 'not supported'");
+}
+
 int main(void)
 {
     snprintf(dir, sizeof(dir), "/tmp/riposte-creds-XXXXXX");
@@ -270,6 +344,7 @@ int main(void)
     files_and_env();
     sts_profiles();
     container_and_imds();
+    profile_settings();
     char cmd[600];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
     if (system(cmd) != 0)

@@ -56,30 +56,41 @@ static void endpoints(void)
     bool custom;
     unsetenv("AWS_ENDPOINT_URL");
     unsetenv("AWS_ENDPOINT_URL_EC2");
-    rip_aws_endpoint("ec2", "eu-west-1", &u, &sr, &custom);
+    rip_aws_endpoint("ec2", "eu-west-1", NULL, &u, &sr, &custom);
     CHECK(!strcmp(u.ptr, "https://ec2.eu-west-1.amazonaws.com") && !custom &&
           !strcmp(sr, "eu-west-1"), "regional endpoint (%s)", u.ptr);
-    rip_aws_endpoint("iam", "eu-west-1", &u, &sr, &custom);
+    rip_aws_endpoint("iam", "eu-west-1", NULL, &u, &sr, &custom);
     CHECK(!strcmp(u.ptr, "https://iam.amazonaws.com") && !strcmp(sr, "us-east-1"),
           "iam is global, signed for us-east-1");
-    rip_aws_endpoint("sts", "cn-north-1", &u, &sr, &custom);
+    rip_aws_endpoint("sts", "cn-north-1", NULL, &u, &sr, &custom);
     CHECK(!strcmp(u.ptr, "https://sts.cn-north-1.amazonaws.com.cn"), "china partition (%s)", u.ptr);
     setenv("AWS_ENDPOINT_URL", "http://localhost:4566/", 1);
     setenv("AWS_ENDPOINT_URL_EC2", "http://127.0.0.1:9999", 1);
-    rip_aws_endpoint("ec2", "eu-west-1", &u, &sr, &custom);
+    rip_aws_endpoint("ec2", "eu-west-1", NULL, &u, &sr, &custom);
     CHECK(!strcmp(u.ptr, "http://127.0.0.1:9999") && custom, "AWS_ENDPOINT_URL_EC2 wins");
-    rip_aws_endpoint("s3", "eu-west-1", &u, &sr, &custom);
+    rip_aws_endpoint("s3", "eu-west-1", NULL, &u, &sr, &custom);
     CHECK(!strcmp(u.ptr, "http://localhost:4566") && custom,
           "AWS_ENDPOINT_URL for the others, trailing slash dropped");
     setenv("AWS_ENDPOINT_URL_S3_CONTROL", "http://s3c:1", 1);
-    rip_aws_endpoint("s3control", "eu-west-1", &u, &sr, &custom);
+    rip_aws_endpoint("s3control", "eu-west-1", NULL, &u, &sr, &custom);
     CHECK(!strcmp(u.ptr, "http://s3c:1"), "AWS_ENDPOINT_URL_S3_CONTROL");
     setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true", 1);
-    rip_aws_endpoint("ec2", "eu-west-1", &u, &sr, &custom);
+    rip_aws_endpoint("ec2", "eu-west-1", NULL, &u, &sr, &custom);
     CHECK(!custom, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
     unsetenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
+    rip_aws_endpoint("ec2", "eu-west-1", "http://profile:1", &u, &sr, &custom);
+    CHECK(!strcmp(u.ptr, "http://127.0.0.1:9999") && custom,
+          "AWS_ENDPOINT_URL_EC2 beats the profile's endpoint_url");
     unsetenv("AWS_ENDPOINT_URL_EC2");
     unsetenv("AWS_ENDPOINT_URL_S3_CONTROL");
+    rip_aws_endpoint("ec2", "eu-west-1", "http://profile:1", &u, &sr, &custom);
+    CHECK(!strcmp(u.ptr, "http://localhost:4566"), "AWS_ENDPOINT_URL beats the profile's endpoint_url");
+    unsetenv("AWS_ENDPOINT_URL");
+    rip_aws_endpoint("ec2", "eu-west-1", "http://profile:1/", &u, &sr, &custom);
+    CHECK(!strcmp(u.ptr, "http://profile:1") && custom, "the profile's endpoint_url is used last");
+    rip_aws_endpoint("ec2", "eu-west-1", "", &u, &sr, &custom);
+    CHECK(!custom && !strcmp(u.ptr, "https://ec2.eu-west-1.amazonaws.com"),
+          "empty profile endpoint_url means none");
     rip_buf_release(&u);
 }
 

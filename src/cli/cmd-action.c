@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cloud/action-safety.h"
 #include "cloud/actions.h"
+#include "cloud/aws-accounts.h"
 #include "cloud/aws-creds.h"
 #include "util/err.h"
 #include "util/json.h"
@@ -17,6 +19,8 @@ void cmd_action_usage(FILE *out)
           "       riposte action run NAME [--param KEY=VALUE]... [--dry-run]\n"
           "                          [--profile P] [--region R] [--protect-tag KEY=VALUE]\n"
           "                          [--role-arn ARN [--external-id ID]]\n"
+          "                          [--config FILE --account ID]\n"
+          "                          [--max-destructive-per-hour N] [--state-dir DIR]\n"
           "                          [--verbose]\n"
           "\n"
           "Response actions call AWS to contain an incident: disable a key, quarantine an\n"
@@ -38,13 +42,28 @@ void cmd_action_usage(FILE *out)
           "  --role-arn ARN   assume this role first (another account), with\n"
           "  --external-id ID the external id its trust policy requires\n"
           "  --protect-tag K=V  resources with this tag refuse destructive actions\n"
-          "                   (default riposte:protected=true)\n"
+          "                   (default riposte:protected=true; IAM users and roles, EC2\n"
+          "                   resources, S3 buckets through their bucket tagging)\n"
+          "  --config FILE    riposte.yaml; only its 'accounts:' list is read: id, role_arn,\n"
+          "                   external_id, regions (the first is the default region),\n"
+          "                   allow (glob patterns of the actions allowed there) and\n"
+          "                   max_destructive_per_hour\n"
+          "  --account ID     act in this account of the config: assume its role_arn (with\n"
+          "                   its external_id), check its allow list and its regions\n"
+          "  --max-destructive-per-hour N\n"
+          "                   blast-radius cap: at most N destructive actions (those marked\n"
+          "                   [destructive] in 'action list') per account in any hour,\n"
+          "                   counted across runs; 0 turns the cap off (default 10)\n"
+          "  --state-dir DIR  where the hourly count is kept, in destructive-actions.log\n"
+          "                   (default $XDG_STATE_HOME/riposte, else ~/.local/state/riposte)\n"
           "  --verbose        log each HTTP call (method, URL, status, request id) to stderr;\n"
           "                   credentials and signatures are never printed\n"
           "\n"
           "Credentials come from the AWS SDK chain: environment, profiles (assume-role,\n"
           "credential_process, web identity), container and EC2 instance credentials.\n"
-          "AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> point riposte at other endpoints.\n"
+          "AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> point riposte at other endpoints;\n"
+          "the profile's endpoint_url, max_attempts and retry_mode apply as in the AWS CLI.\n"
+          "SSO (IAM Identity Center) profiles are not supported: use credential_process.\n"
           "\n"
           "examples:\n"
           "  riposte action run iam.disable_access_key --param user=alice \\\n"
@@ -108,7 +127,8 @@ static int show_action(const char *name)
         return rip_cli_error("unknown action '%s'; see 'riposte action list'", name);
     printf("%s — %s\n\n", a->name, a->description);
     printf("a run would: %s\n", a->dry_run);
-    printf("destructive: %s (refused on resources with the protected tag)\n",
+    printf("destructive: %s (refused on resources with the protected tag; counts toward the "
+           "hourly cap)\n",
            a->destructive ? "yes" : "no");
     printf("undo: %s\n\nparameters:\n", a->undo ? a->undo : "none");
     for (const rip_action_param *p = a->params; p && p->name; p++)
@@ -126,6 +146,7 @@ static int run_action(int argc, char **argv)
 {
     const char *name = NULL, *profile = NULL, *region = NULL, *protect = NULL;
     const char *role_arn = NULL, *external_id = NULL;
+    const char *config = NULL, *account = NULL, *state_dir = NULL, *max_destr = NULL;
     bool dry = false, verbose = false;
     const rip_action *a;
     char *params[RIP_ACTION_MAX_PARAMS];
@@ -150,10 +171,20 @@ static int run_action(int argc, char **argv)
             params[np++] = argv[i] + 8;
         } else if (!strcmp(s, "--profile") || !strcmp(s, "--region") ||
                    !strcmp(s, "--protect-tag") || !strcmp(s, "--role-arn") ||
-                   !strcmp(s, "--external-id")) {
+                   !strcmp(s, "--external-id") || !strcmp(s, "--config") ||
+                   !strcmp(s, "--account") || !strcmp(s, "--state-dir") ||
+                   !strcmp(s, "--max-destructive-per-hour")) {
             if (!val)
                 return rip_cli_error("'%s' needs a value", s);
-            if (!strcmp(s, "--profile"))
+            if (!strcmp(s, "--config"))
+                config = val;
+            else if (!strcmp(s, "--account"))
+                account = val;
+            else if (!strcmp(s, "--state-dir"))
+                state_dir = val;
+            else if (!strcmp(s, "--max-destructive-per-hour"))
+                max_destr = val;
+            else if (!strcmp(s, "--profile"))
                 profile = val;
             else if (!strcmp(s, "--region"))
                 region = val;
@@ -178,6 +209,67 @@ static int run_action(int argc, char **argv)
     if (!a)
         return rip_cli_error("unknown action '%s'; see 'riposte action list'", name);
 
+    /* Safety limits and the account. */
+    int max_destructive = RIP_ACTION_DEFAULT_MAX_DESTRUCTIVE;
+    if (max_destr) {
+        char *end;
+        long n = strtol(max_destr, &end, 10);
+        if (!*max_destr || *end || n < 0 || n > 100000)
+            return rip_cli_error("'--max-destructive-per-hour' expects a number from 0 (no cap) "
+                                 "to 100000, got '%s'", max_destr);
+        max_destructive = (int)n;
+    }
+    rip_aws_accounts accounts = { 0 };
+    const rip_aws_account *acct = NULL;
+    if (account && !config)
+        return rip_cli_error("'--account' needs '--config FILE' with an 'accounts:' list");
+    if (config) {
+        char err[1024];
+        if (rip_aws_accounts_load(&accounts, config, err, sizeof(err)) < 0)
+            return rip_cli_error("config %s", err);
+        if (!account) {
+            size_t n = accounts.n;
+            rip_aws_accounts_release(&accounts);
+            return rip_cli_error("'--config' needs '--account ID' to pick one of its %zu "
+                                 "account%s", n, n == 1 ? "" : "s");
+        }
+        acct = rip_aws_accounts_find(&accounts, account);
+        if (!acct) {
+            rip_aws_accounts_release(&accounts);
+            return rip_cli_error("account '%s' is not in the accounts list of '%s'", account,
+                                 config);
+        }
+        if (!role_arn && acct->role_arn[0]) {
+            role_arn = acct->role_arn;
+            external_id = acct->external_id[0] ? acct->external_id : NULL;
+        }
+        if (acct->max_destructive >= 0 && !max_destr)
+            max_destructive = acct->max_destructive;
+        if (region && *region && acct->nregions) {
+            bool found = false;
+            for (size_t i = 0; i < acct->nregions; i++)
+                found |= !strcmp(acct->regions[i], region);
+            if (!found) {
+                int rc = rip_cli_error("config '%s' line %u: region '%s' is not among the "
+                                       "regions of account '%s'", config, acct->line, region,
+                                       account);
+                rip_aws_accounts_release(&accounts);
+                return rc;
+            }
+        }
+        if ((!region || !*region) && acct->nregions)
+            region = acct->regions[0];
+    }
+    char state_buf[4096];
+    if (!state_dir && a->destructive && max_destructive > 0) {
+        if (rip_action_state_dir(state_buf, sizeof(state_buf)) < 0) {
+            rip_aws_accounts_release(&accounts);
+            return rip_cli_error("cannot keep the hourly count of destructive actions: set "
+                                 "XDG_STATE_HOME or HOME, or pass '--state-dir DIR'");
+        }
+        state_dir = state_buf;
+    }
+
     char region_buf[64] = "";
     if (!region || !*region)
         region = getenv("AWS_REGION");
@@ -191,19 +283,37 @@ static int run_action(int argc, char **argv)
     rip_aws_client client;
     rip_action_ctx ctx;
     int exit_code = RIP_EXIT_OK;
-    if (external_id && !role_arn)
+    if (external_id && !role_arn) {
+        rip_aws_accounts_release(&accounts);
         return rip_cli_error("'--external-id' needs '--role-arn'");
+    }
     rip_aws_creds_provider_init(&prov, profile, region);
     prov.assume_role_arn = role_arn;
     prov.external_id = external_id;
-    if (rip_aws_client_init(&client, region) < 0)
+    if (rip_aws_client_init(&client, region) < 0) {
+        rip_aws_accounts_release(&accounts);
         return rip_cli_error("cannot set up the HTTP client");
+    }
     client.provider = &prov;
     if (verbose) {
         client.log = log_stderr;
         prov.log = log_stderr;
     }
     rip_action_ctx_init(&ctx, a, &client, dry);
+    ctx.max_destructive = max_destructive;
+    ctx.state_dir = state_dir;
+    if (acct) {
+        ctx.account = acct->id;
+        if (acct->has_allow) {
+            ctx.allow = acct->allow;
+            ctx.nallow = acct->nallow;
+        }
+    }
+    char profile_err[512];
+    if (rip_aws_client_use_profile(&client, profile, profile_err, sizeof(profile_err)) < 0) {
+        exit_code = rip_cli_error("%s", profile_err);
+        goto out;
+    }
     char protect_buf[256];
     if (protect) {
         const char *eq = strchr(protect, '=');
@@ -247,6 +357,7 @@ out:
     rip_action_ctx_release(&ctx);
     rip_aws_client_release(&client);
     rip_aws_creds_provider_release(&prov);
+    rip_aws_accounts_release(&accounts);
     return exit_code;
 }
 

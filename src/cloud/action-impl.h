@@ -60,4 +60,13 @@ void ec2_groups(const rip_aws_xml_node *inst, char *out, size_t cap);
  * kind is "User" or "Role". 0 when not protected, <0 on error. */
 int iam_protected(rip_action_ctx *ctx, const char *kind, const char *name);
 
+/* S3: refuses (returns 1) when the bucket's tagging carries the protected
+ * tag (GetBucketTagging; no tag set means not protected). 0 when not
+ * protected, <0 on error (message set). */
+int s3_protected(rip_action_ctx *ctx, const char *bucket);
+
+/* The account the run acts in: ctx->account, else sts GetCallerIdentity
+ * (cached in ctx->account_buf). NULL on failure (message set). */
+const char *act_account(rip_action_ctx *ctx);
+
 #endif

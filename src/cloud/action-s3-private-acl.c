@@ -61,7 +61,7 @@ static int check(rip_action_ctx *ctx)
         return 1;
     }
     act_fact(ctx, "public_grants_before", ctx->slot[0]);
-    return 0;
+    return s3_protected(ctx, act_param(ctx, "bucket"));
 }
 
 static int run(rip_action_ctx *ctx)
@@ -93,7 +93,8 @@ const rip_action rip_action_s3_private_acl = {
     .description = "reset a bucket ACL that grants public access to the canned ACL 'private'",
     .params = params,
     .dry_run = "put the canned ACL 'private' on the bucket (owner full control only)",
-    .destructive = false,
+    /* Removing public grants can take a public website down. */
+    .destructive = true,
     .check = check,
     .run = run,
     .verify = verify,

@@ -68,10 +68,12 @@ static int bucket_check(rip_action_ctx *ctx)
     if (rc < 0)
         return rc;
     act_fact(ctx, "public_access_block_before", ctx->slot[0]);
-    if (rc == 1)
+    if (rc == 1) {
         act_note(ctx, "already done: bucket '%s' blocks all public access",
                  act_param(ctx, "bucket"));
-    return rc;
+        return 1;
+    }
+    return s3_protected(ctx, act_param(ctx, "bucket"));
 }
 
 static int bucket_run(rip_action_ctx *ctx)
@@ -102,7 +104,8 @@ const rip_action rip_action_s3_block_public_access = {
     .description = "turn on all four S3 Block Public Access settings for a bucket",
     .params = bucket_params,
     .dry_run = "put a PublicAccessBlock configuration with every flag true on the bucket",
-    .destructive = false,
+    /* Blocking public access can take a public website down. */
+    .destructive = true,
     .check = bucket_check,
     .run = bucket_run,
     .verify = bucket_verify,

@@ -4,8 +4,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cloud/action-impl.h"
+#include "cloud/action-safety.h"
 #include "util/err.h"
 
 extern const rip_action rip_action_iam_disable_access_key;
@@ -26,6 +28,7 @@ extern const rip_action rip_action_s3_private_acl;
 extern const rip_action rip_action_cloudtrail_start_logging;
 extern const rip_action rip_action_iam_revoke_sessions;
 extern const rip_action rip_action_s3_account_block_public_access;
+extern const rip_action rip_action_securityhub_set_workflow_status;
 
 const rip_action *const rip_actions[] = {
     &rip_action_iam_disable_access_key,
@@ -46,6 +49,7 @@ const rip_action *const rip_actions[] = {
     &rip_action_s3_private_acl,
     &rip_action_s3_account_block_public_access,
     &rip_action_cloudtrail_start_logging,
+    &rip_action_securityhub_set_workflow_status,
 };
 const size_t rip_nactions = sizeof(rip_actions) / sizeof(rip_actions[0]);
 
@@ -401,6 +405,115 @@ int iam_protected(rip_action_ctx *ctx, const char *kind, const char *name)
     return rc;
 }
 
+/* ---- S3 ---- */
+
+int s3_protected(rip_action_ctx *ctx, const char *bucket)
+{
+    rip_buf path = RIP_BUF_INIT;
+    rip_aws_response resp;
+    rip_aws_response_init(&resp);
+    int rc = rip_aws_s3_path(&path, bucket, NULL);
+    if (rc == 0)
+        rc = act_rest(ctx, "s3", "GetBucketTagging", "GET", path.ptr, "tagging=", NULL, 0, NULL,
+                      false, &resp, "NoSuchTagSet");
+    if (rc == RIP_ENOTFOUND) {
+        rc = 0;
+    } else if (rc == 0) {
+        rip_aws_xml x;
+        rip_aws_xml_init(&x);
+        if (rip_aws_xml_parse(&x, resp.body.ptr, resp.body.len, NULL) < 0) {
+            rc = act_fail(ctx, RIP_EIO, "s3 GetBucketTagging: unreadable response: %s", x.error);
+        } else {
+            for (const rip_aws_xml_node *t = rip_aws_xml_path(x.root, "TagSet/Tag"); t;
+                 t = rip_aws_xml_next_same(t))
+                if (!strcmp(rip_aws_xml_text(t, "Key", ""), ctx->protect_key) &&
+                    !strcmp(rip_aws_xml_text(t, "Value", ""), ctx->protect_value))
+                    rc = act_refuse(ctx, "refused: bucket '%s' carries the protected tag %s=%s",
+                                    bucket, ctx->protect_key, ctx->protect_value);
+        }
+        rip_aws_xml_release(&x);
+    }
+    rip_aws_response_release(&resp);
+    rip_buf_release(&path);
+    return rc;
+}
+
+/* ---- account and safety ---- */
+
+const char *act_account(rip_action_ctx *ctx)
+{
+    if (ctx->account && *ctx->account)
+        return ctx->account;
+    if (ctx->account_buf[0])
+        return ctx->account_buf;
+    rip_aws_params p;
+    rip_aws_xml x;
+    rip_aws_params_init(&p, "GetCallerIdentity", STS_VERSION);
+    rip_aws_xml_init(&x);
+    int rc = act_query(ctx, "sts", &p, false, &x);
+    rip_aws_params_release(&p);
+    if (rc == 0) {
+        const char *a = rip_aws_xml_text(x.root, "GetCallerIdentityResult/Account", "");
+        if (*a && strlen(a) < sizeof(ctx->account_buf))
+            snprintf(ctx->account_buf, sizeof(ctx->account_buf), "%s", a);
+        else
+            act_fail(ctx, RIP_EIO, "sts GetCallerIdentity returned no account");
+    }
+    rip_aws_xml_release(&x);
+    return ctx->account_buf[0] ? ctx->account_buf : NULL;
+}
+
+/* The allow list: 0, or 1 with the run refused. */
+static int allow_check(rip_action_ctx *ctx)
+{
+    if (!ctx->allow || rip_action_allowed(ctx->action->name, ctx->allow, ctx->nallow))
+        return 0;
+    char list[512];
+    size_t n = 0;
+    list[0] = '\0';
+    for (size_t i = 0; i < ctx->nallow && n < sizeof(list); i++) {
+        int w = snprintf(list + n, sizeof(list) - n, "%s%s", i ? ", " : "", ctx->allow[i]);
+        if (w < 0)
+            break;
+        n += (size_t)w;
+    }
+    return act_refuse(ctx, "refused: action '%s' is not allowed in account '%s' (allowed: %s)",
+                      ctx->action->name, ctx->account ? ctx->account : "?",
+                      ctx->nallow ? list : "nothing");
+}
+
+/* The blast-radius cap: 0 (slot taken, or dry run under the cap), 1 with
+ * the run refused, <0 with the message set (the run fails closed). */
+static int cap_check(rip_action_ctx *ctx)
+{
+    if (!ctx->action->destructive || !ctx->state_dir || ctx->max_destructive <= 0)
+        return 0;
+    const char *acct = act_account(ctx);
+    if (!acct)
+        return ctx->message[0] ? RIP_EIO
+                               : act_fail(ctx, RIP_EIO, "cannot tell which account this is");
+    int used;
+    time_t next;
+    char why[512];
+    time_t now = time(NULL);
+    int rc = rip_action_budget_take(ctx->state_dir, acct, ctx->action->name, ctx->max_destructive,
+                                    now, !ctx->dry_run, &used, &next, why, sizeof(why));
+    if (rc < 0)
+        return act_fail(ctx, rc, "blast-radius cap: %s", why);
+    act_fact(ctx, "account", acct);
+    if (rc == 1) {
+        char when[32];
+        struct tm tm;
+        gmtime_r(&next, &tm);
+        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        return act_refuse(ctx, "refused: blast-radius cap reached: %d destructive action%s in "
+                          "account '%s' in the last hour (cap %d per hour); the next is "
+                          "allowed at %s", used, used == 1 ? "" : "s", acct,
+                          ctx->max_destructive, when);
+    }
+    return 0;
+}
+
 /* ---- driver ---- */
 
 static void write_result(rip_action_ctx *ctx, rip_jw *w, const char *status, bool verified)
@@ -473,6 +586,10 @@ int rip_action_run(rip_action_ctx *ctx, rip_jw *w)
             write_result(ctx, w, "failed", false);
             return RIP_EINVAL;
         }
+    if (allow_check(ctx)) {
+        write_result(ctx, w, "refused", false);
+        return RIP_EINVAL;
+    }
     int rc = a->check(ctx);
     if (rc < 0) {
         write_result(ctx, w, "failed", false);
@@ -486,6 +603,19 @@ int rip_action_run(rip_action_ctx *ctx, rip_jw *w)
         write_result(ctx, w, "noop", false);
         return 0;
     }
+    /* check() may have left a progress note; the cap's refusal replaces it. */
+    char note[sizeof(ctx->message)];
+    memcpy(note, ctx->message, sizeof(note));
+    rc = cap_check(ctx);
+    if (rc < 0) {
+        write_result(ctx, w, "failed", false);
+        return rc;
+    }
+    if (ctx->refused) {
+        write_result(ctx, w, "refused", false);
+        return RIP_EINVAL;
+    }
+    memcpy(ctx->message, note, sizeof(note));
     rc = a->run(ctx);
     if (rc < 0) {
         write_result(ctx, w, "failed", false);

@@ -12,6 +12,13 @@
  *    "refused" | "failed", "message", "calls": [{"service","operation",
  *    "params"}...], "facts": {...}, "verified": bool, "undo": "name"}
  * Nothing secret is ever written into it.
+ *
+ * Safety, in this order: the account's allow list (an action outside it is
+ * refused before any call); the protected tag on the resource (each
+ * destructive action's check); the blast-radius cap on destructive runs per
+ * account per hour (cloud/action-safety.h), taken once check() says there is
+ * work to do — a no-op never counts, a dry run reports a refusal but takes
+ * no slot.
  */
 #ifndef RIPOSTE_CLOUD_ACTIONS_H
 #define RIPOSTE_CLOUD_ACTIONS_H
@@ -66,6 +73,13 @@ struct rip_action_ctx {
     char message[1024];
     bool refused;
     rip_aws_error last_error;
+    /* safety limits (cloud/action-safety.h), set by the caller after init */
+    const char *account;         /* account id acted in; NULL: sts GetCallerIdentity when needed */
+    const char *const *allow;    /* allow list (glob patterns), or NULL: every action */
+    size_t nallow;
+    int max_destructive;         /* destructive runs per hour per account; 0: no cap */
+    const char *state_dir;       /* where the hourly count lives; NULL: no cap */
+    char account_buf[32];
     /* scratch shared by check/run/verify of one action */
     char slot[RIP_ACTION_SLOTS][2048];
 };
@@ -86,8 +100,9 @@ int rip_action_ctx_param(rip_action_ctx *ctx, const char *key, const char *value
 
 /* Runs the action and writes the result object to w. Returns 0 when the
  * status is done, noop or dry-run; RIP_EINVAL (parameters), RIP_EIO (an AWS
- * call failed or verification failed) or RIP_EINVAL for a refusal — the
- * JSON says which in every case. */
+ * call failed or verification failed) or RIP_EINVAL for a refusal
+ * (ctx->refused set: protected tag, allow list, cap) — the JSON says which
+ * in every case. */
 int rip_action_run(rip_action_ctx *ctx, rip_jw *w);
 
 #endif

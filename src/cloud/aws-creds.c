@@ -682,6 +682,17 @@ static int from_profile(rip_aws_creds_provider *p, const char *profile, int dept
     profile_get(profile, "aws_secret_access_key", sk, sizeof(sk));
     profile_get(profile, "aws_session_token", tk, sizeof(tk));
 
+    char sso[512] = "";
+    if (profile_get(profile, "sso_session", sso, sizeof(sso)) != 0)
+        profile_get(profile, "sso_start_url", sso, sizeof(sso));
+    if (sso[0] && !(ak[0] && sk[0]) && !proc[0] && !(role_arn[0] && (source[0] || csrc[0]))) {
+        seterr(p, "profile '%s' uses AWS IAM Identity Center (SSO), which riposte does not "
+                  "support: give it credential_process = aws configure export-credentials "
+                  "--profile %s --format process, or use another profile", profile, profile);
+        rc = RIP_EINVAL;
+        goto done;
+    }
+
     if (role_arn[0] && wif[0]) {
         rc = web_identity(p, wif, role_arn, sess, out);
         if (rc == 0)
@@ -817,5 +828,73 @@ int rip_aws_creds_get(rip_aws_creds_provider *p, time_t now, rip_aws_creds *out)
     p->have = true;
     *out = c;
     rip_aws_creds_wipe(&c);
+    return 0;
+}
+
+/* ---- client settings from the profile ---- */
+
+int rip_aws_client_use_profile(rip_aws_client *c, const char *profile, char *err, size_t errcap)
+{
+    char v[1024], name[160];
+    if (!profile || !*profile)
+        profile = getenv("AWS_PROFILE");
+    if (!profile || !*profile)
+        profile = "default";
+    snprintf(name, sizeof(name), "%s", profile);
+    err[0] = '\0';
+
+    /* endpoint_url: below AWS_ENDPOINT_URL_<SERVICE> and AWS_ENDPOINT_URL. */
+    bool ignore = false;
+    const char *ig = getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
+    if (ig && *ig)
+        ignore = !strcasecmp(ig, "true");
+    else if (profile_get(name, "ignore_configured_endpoint_urls", v, sizeof(v)) == 0)
+        ignore = !strcasecmp(v, "true");
+    if (!ignore && profile_get(name, "endpoint_url", v, sizeof(v)) == 0 && v[0]) {
+        if ((strncmp(v, "http://", 7) && strncmp(v, "https://", 8)) ||
+            strlen(v) >= sizeof(c->endpoint_url)) {
+            snprintf(err, errcap, "profile '%s': endpoint_url must be an http:// or https:// URL "
+                     "shorter than %zu characters", name, sizeof(c->endpoint_url));
+            return RIP_EINVAL;
+        }
+        snprintf(c->endpoint_url, sizeof(c->endpoint_url), "%s", v);
+    }
+
+    /* retry_mode, then max_attempts: the environment wins over the profile. */
+    const char *mode = getenv("AWS_RETRY_MODE");
+    if ((!mode || !*mode) && profile_get(name, "retry_mode", v, sizeof(v)) == 0)
+        mode = v;
+    if (mode && *mode) {
+        if (!strcmp(mode, "legacy")) {
+            c->retry_mode = RIP_AWS_RETRY_LEGACY;
+            c->max_attempts = 5;
+        } else if (!strcmp(mode, "standard") || !strcmp(mode, "adaptive")) {
+            /* adaptive = standard + a client-side rate limiter riposte does
+             * not have; one responder's calls are far below any limit. */
+            c->retry_mode = RIP_AWS_RETRY_STANDARD;
+        } else {
+            snprintf(err, errcap, "%s: retry_mode '%s' is not one of standard, adaptive, legacy",
+                     getenv("AWS_RETRY_MODE") && *getenv("AWS_RETRY_MODE")
+                         ? "AWS_RETRY_MODE" : "profile", mode);
+            return RIP_EINVAL;
+        }
+    }
+    const char *ma = getenv("AWS_MAX_ATTEMPTS");
+    const char *src = "AWS_MAX_ATTEMPTS";
+    char mav[32];
+    if ((!ma || !*ma) && profile_get(name, "max_attempts", mav, sizeof(mav)) == 0) {
+        ma = mav;
+        src = "max_attempts";
+    }
+    if (ma && *ma) {
+        char *end;
+        long n = strtol(ma, &end, 10);
+        if (*end || n < 1 || n > 20) {
+            snprintf(err, errcap, "profile '%s': %s '%s' is not a number from 1 to 20", name, src,
+                     ma);
+            return RIP_EINVAL;
+        }
+        c->max_attempts = (int)n;
+    }
     return 0;
 }

@@ -81,6 +81,22 @@ int rip_aws_creds_get(rip_aws_creds_provider *p, time_t now, rip_aws_creds *out)
  * value into out, or RIP_ENOTFOUND / RIP_ELIMIT. For region, output, etc. */
 int rip_aws_config_get(const char *profile, const char *key, char *out, size_t outlen);
 
+/* Applies the profile's client settings to c (profile NULL: AWS_PROFILE,
+ * else "default"), as the AWS SDKs read them:
+ *   - endpoint_url (unless ignore_configured_endpoint_urls = true or
+ *     AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true), used after the
+ *     AWS_ENDPOINT_URL_<SERVICE> and AWS_ENDPOINT_URL variables; the
+ *     per-service `services` sections are not read;
+ *   - retry_mode (AWS_RETRY_MODE first): standard; adaptive (run as
+ *     standard: no client-side rate limiter); legacy (5 attempts, no retry
+ *     quota);
+ *   - max_attempts (AWS_MAX_ATTEMPTS first), 1 to 20.
+ * The region is read by the caller (rip_aws_config_get(profile, "region")).
+ * SSO profiles are refused by the credential chain with a clear error.
+ * Returns 0, or RIP_EINVAL with err[] naming the profile and the setting. */
+int rip_aws_client_use_profile(rip_aws_client *c, const char *profile, char *err,
+                               size_t errcap);
+
 /* Parses an ISO 8601 UTC time ("2024-01-02T03:04:05Z", fractional seconds
  * and "+00:00" accepted). 0 or RIP_ESYNTAX. */
 int rip_aws_parse_time(const char *s, time_t *out);

@@ -84,8 +84,8 @@ void rip_aws_client_release(rip_aws_client *c)
 
 /* ---- endpoints ---- */
 
-int rip_aws_endpoint(const char *service, const char *region, rip_buf *url,
-                     const char **signing_region, bool *custom)
+int rip_aws_endpoint(const char *service, const char *region, const char *profile_url,
+                     rip_buf *url, const char **signing_region, bool *custom)
 {
     char env[96];
     size_t n = 0;
@@ -100,6 +100,8 @@ int rip_aws_endpoint(const char *service, const char *region, rip_buf *url,
         v = getenv(env);
         if (!v || !*v)
             v = getenv("AWS_ENDPOINT_URL");
+        if (!v || !*v)
+            v = profile_url;
     }
     rip_buf_reset(url);
     *signing_region = region;
@@ -374,7 +376,8 @@ int rip_aws_send(rip_aws_client *c, const rip_aws_request *r, rip_aws_response *
             snprintf(err->message, sizeof(err->message), "path is not URI-encoded");
             goto out;
         }
-    if ((rc = rip_aws_endpoint(r->service, c->region, &base, &signing_region, &custom)) < 0)
+    if ((rc = rip_aws_endpoint(r->service, c->region, c->endpoint_url, &base, &signing_region,
+                               &custom)) < 0)
         goto out;
     /* scheme://[prefix]host[:port][basepath] + path [+ ? query] */
     const char *hs = strstr(base.ptr, "://");
@@ -576,6 +579,8 @@ int rip_aws_send(rip_aws_client *c, const rip_aws_request *r, rip_aws_response *
             break;
         int cost = throttle ? COST_THROTTLE : COST_OTHER;
         (void)timeout;
+        if (c->retry_mode == RIP_AWS_RETRY_LEGACY)
+            cost = 0;
         if (c->quota < cost) {
             logf_(c, "retry quota exhausted; not retrying");
             break;

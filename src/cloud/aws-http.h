@@ -67,6 +67,11 @@ void rip_aws_response_release(rip_aws_response *r);
 
 typedef void (*rip_aws_log_fn)(void *ctx, const char *line);
 
+typedef enum rip_aws_retry_mode {
+    RIP_AWS_RETRY_STANDARD = 0,   /* the default; "adaptive" runs as this */
+    RIP_AWS_RETRY_LEGACY,         /* no retry quota */
+} rip_aws_retry_mode;
+
 typedef struct rip_aws_client {
     void *curl;                         /* CURL *, owned */
     char region[64];
@@ -81,6 +86,8 @@ typedef struct rip_aws_client {
     void *log_ctx;
     unsigned seed;                      /* jitter */
     void (*sleep_ms)(long ms);          /* test hook; NULL: nanosleep */
+    char endpoint_url[512];             /* the profile's endpoint_url, or "" */
+    rip_aws_retry_mode retry_mode;
 } rip_aws_client;
 
 /* Sets up a client for region (NULL: AWS_REGION, AWS_DEFAULT_REGION, then
@@ -91,11 +98,12 @@ void rip_aws_client_release(rip_aws_client *c);
 
 /* Builds the endpoint base URL (scheme://host[:port][/path], no trailing
  * slash) for service in region: AWS_ENDPOINT_URL_<SERVICE> (EC2, IAM, STS,
- * S3, S3_CONTROL, CLOUDTRAIL…), then AWS_ENDPOINT_URL, then the regional AWS
+ * S3, S3_CONTROL, CLOUDTRAIL…), then AWS_ENDPOINT_URL, then profile_url
+ * (the profile's endpoint_url; NULL or "" for none), then the regional AWS
  * endpoint (IAM is global). *custom is set when an override was used.
  * *signing_region is the region to sign with. 0 or RIP_E*. */
-int rip_aws_endpoint(const char *service, const char *region, rip_buf *url,
-                     const char **signing_region, bool *custom);
+int rip_aws_endpoint(const char *service, const char *region, const char *profile_url,
+                     rip_buf *url, const char **signing_region, bool *custom);
 
 /* Sends r, signing it with the client's credentials, retrying as above.
  * Returns 0 on a 2xx response and fills *resp (status, body, request id);

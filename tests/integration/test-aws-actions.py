@@ -7,7 +7,10 @@ the result with boto3 (never with riposte's own reads): a dry run leaves the
 state unchanged, a run changes it, a second run is a no-op that says so.
 A second moto server with INITIAL_NO_AUTH_ACTION_COUNT checks that signed
 calls are accepted with the right secret and refused with a wrong one, and
-that no secret or signature reaches riposte's output.
+that no secret or signature reaches riposte's output. A third checks the
+safety limits (the hourly cap across separate runs, the protected tag on S3
+buckets, per-account allow lists), the accounts list of --config with
+--account (assume-role per account), and the profile's endpoint_url.
 
 Usage: test-aws-actions.py [RIPOSTE_BINARY]   (default: $RIPOSTE, then
 build/riposte next to the source tree). Prints tap lines like tests/tap.h;
@@ -120,6 +123,10 @@ def run(env, action, params, dry=False, extra=()):
     if dry:
         cmd.append("--dry-run")
     cmd += list(extra)
+    if "--max-destructive-per-hour" not in extra:
+        # The suites run more destructive actions than the default cap of
+        # 10 per hour; safety_suite checks the cap itself.
+        cmd += ["--max-destructive-per-hour", "1000"]
     p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     try:
         out = json.loads(p.stdout)
@@ -476,6 +483,187 @@ def auth_suite(boto3):
         moto.stop()
 
 
+def safety_suite(boto3):
+    """Blast-radius cap, protected buckets, allow lists, --config/--account,
+    profile endpoint_url and SSO profiles."""
+    moto = Moto()
+    state = tempfile.mkdtemp(prefix="riposte-state-")
+    try:
+        env = base_env(moto.url)
+        kw = dict(endpoint_url=moto.url, region_name="us-east-1",
+                  aws_access_key_id="testing", aws_secret_access_key="testingsecretkey")
+        iam = boto3.client("iam", **kw)
+        s3 = boto3.client("s3", **kw)
+        ec2 = boto3.client("ec2", **kw)
+        acct = boto3.client("sts", **kw).get_caller_identity()["Account"]
+
+        # The cap counts destructive runs across separate processes.
+        keys = {}
+        for u in ("cap1", "cap2", "cap3"):
+            iam.create_user(UserName=u)
+            keys[u] = iam.create_access_key(UserName=u)["AccessKey"]["AccessKeyId"]
+
+        def status(u):
+            return iam.list_access_keys(UserName=u)["AccessKeyMetadata"][0]["Status"]
+        cap = ["--max-destructive-per-hour", "2", "--state-dir", state]
+        r1 = run(env, "iam.disable_access_key", {"user": "cap1", "access_key_id": keys["cap1"]},
+                 extra=cap)
+        r2 = run(env, "iam.disable_access_key", {"user": "cap2", "access_key_id": keys["cap2"]},
+                 extra=cap)
+        ok(r1["status"] == "done" and r2["status"] == "done" and
+           r1.get("facts", {}).get("account") == acct,
+           "cap: two destructive runs under a cap of 2 are done", json.dumps(r2)[:400])
+        r = run(env, "iam.disable_access_key", {"user": "cap3", "access_key_id": keys["cap3"]},
+                dry=True, extra=cap)
+        ok(r["status"] == "refused" and "blast-radius cap" in r["message"],
+           "cap: a dry run says the third would be refused", json.dumps(r)[:400])
+        r = run(env, "iam.disable_access_key", {"user": "cap3", "access_key_id": keys["cap3"]},
+                extra=cap)
+        ok(r["status"] == "refused" and r["_rc"] == 1 and status("cap3") == "Active" and
+           "blast-radius cap reached: 2 destructive actions in account '%s'" % acct in r["message"]
+           and "next is allowed at" in r["message"],
+           "cap: the third run in the hour is refused with a clear message; key still active (boto3)",
+           json.dumps(r)[:500])
+        ok("refused" in r["_stderr"] and "blast-radius cap" in r["_stderr"],
+           "cap: the refusal is on stderr too", r["_stderr"][:300])
+        r = run(env, "iam.disable_access_key", {"user": "cap1", "access_key_id": keys["cap1"]},
+                extra=cap)
+        ok(r["status"] == "noop", "cap: a no-op is not refused and takes no slot", json.dumps(r)[:300])
+        r = run(env, "ec2.tag", {"resource_id": "i-00000000", "key": "k", "value": "v"},
+                dry=True, extra=cap)
+        ok(r["status"] != "refused", "cap: non-destructive actions are not capped",
+           json.dumps(r)[:300])
+        with open(os.path.join(state, "destructive-actions.log")) as f:
+            lines = f.read().splitlines()
+        ok(len(lines) == 2 and all(l.split()[1:] == [acct, "iam.disable_access_key"] for l in lines),
+           "cap: the state file holds one line per counted run", repr(lines))
+        r = run(env, "iam.disable_access_key", {"user": "cap3", "access_key_id": keys["cap3"]},
+                extra=["--max-destructive-per-hour", "0", "--state-dir", state])
+        ok(r["status"] == "done" and status("cap3") == "Inactive",
+           "cap: --max-destructive-per-hour 0 turns it off", json.dumps(r)[:300])
+        xdg = tempfile.mkdtemp(prefix="riposte-xdg-")
+        env_x = dict(env, XDG_STATE_HOME=xdg)
+        iam.update_access_key(UserName="cap3", AccessKeyId=keys["cap3"], Status="Active")
+        r = run(env_x, "iam.disable_access_key", {"user": "cap3", "access_key_id": keys["cap3"]},
+                extra=["--max-destructive-per-hour", "5"])
+        ok(r["status"] == "done" and
+           os.path.exists(os.path.join(xdg, "riposte", "destructive-actions.log")),
+           "cap: the default state is under $XDG_STATE_HOME/riposte", json.dumps(r)[:300])
+        shutil.rmtree(xdg, ignore_errors=True)
+
+        # The protected tag on S3 buckets (bucket tagging).
+        s3.create_bucket(Bucket="protected-site")
+        s3.put_bucket_acl(Bucket="protected-site", ACL="public-read")
+        s3.put_bucket_tagging(Bucket="protected-site", Tagging={"TagSet": [
+            {"Key": "team", "Value": "web"}, {"Key": "riposte:protected", "Value": "true"}]})
+
+        def grants():
+            return sorted(g["Grantee"].get("URI", "").rsplit("/", 1)[-1]
+                          for g in s3.get_bucket_acl(Bucket="protected-site")["Grants"]
+                          if "URI" in g["Grantee"])
+        r = run(env, "s3.private_acl", {"bucket": "protected-site"})
+        ok(r["status"] == "refused" and r["_rc"] == 1 and grants() == ["AllUsers"] and
+           "bucket 'protected-site' carries the protected tag" in r["message"],
+           "protected bucket: s3.private_acl refused, ACL unchanged (boto3)", json.dumps(r)[:400])
+        r = run(env, "s3.block_public_access", {"bucket": "protected-site"})
+        try:
+            s3.get_public_access_block(Bucket="protected-site")
+            pab = True
+        except s3.exceptions.ClientError:
+            pab = False
+        ok(r["status"] == "refused" and not pab,
+           "protected bucket: s3.block_public_access refused, no block set (boto3)",
+           json.dumps(r)[:400])
+        s3.create_bucket(Bucket="tagged-other")
+        s3.put_bucket_acl(Bucket="tagged-other", ACL="public-read")
+        s3.put_bucket_tagging(Bucket="tagged-other", Tagging={"TagSet": [
+            {"Key": "riposte:protected", "Value": "false"}]})
+        r = run(env, "s3.private_acl", {"bucket": "tagged-other"})
+        ok(r["status"] == "done", "bucket with another tag value is not protected",
+           json.dumps(r)[:300])
+
+        # --config accounts: assume-role per account, allow lists, regions.
+        trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                            "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]})
+        role_arn = iam.create_role(RoleName="riposte-responder",
+                                   AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+        cfg = os.path.join(HOME, "riposte.yaml")
+        with open(cfg, "w") as f:
+            f.write("# riposte.yaml (only accounts: is read by action run)\n"
+                    "store: {path: riposte.db}\n"
+                    "accounts:\n"
+                    f"  - id: \"{acct}\"\n"
+                    f"    role_arn: {role_arn}\n"
+                    "    external_id: ext-7\n"
+                    "    regions: [us-east-1]\n"
+                    "    allow: [\"iam.*\", \"s3.*\"]\n"
+                    "  - id: \"210987654321\"\n"
+                    "    regions: [eu-west-1]\n")
+        iam.create_user(UserName="cfg-user")
+        ck = iam.create_access_key(UserName="cfg-user")["AccessKey"]["AccessKeyId"]
+        r = run(env, "iam.disable_access_key", {"user": "cfg-user", "access_key_id": ck},
+                extra=["--config", cfg, "--account", acct, "--verbose"])
+        ok(r["status"] == "done" and status("cfg-user") == "Inactive" and
+           "aws: sts POST" in r["_stderr"] and "Signature=" not in r["_stderr"],
+           "--config/--account: the account's role is assumed, then the action runs",
+           json.dumps(r)[:500] + r["_stderr"][:300])
+        inst = ec2.run_instances(ImageId=ec2.describe_images()["Images"][0]["ImageId"],
+                                 MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+        r = run(env, "ec2.tag", {"resource_id": inst, "key": "x", "value": "y"},
+                extra=["--config", cfg, "--account", acct])
+        tags = ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [inst]},
+                                          {"Name": "key", "Values": ["x"]}])["Tags"]
+        ok(r["status"] == "refused" and r["_rc"] == 1 and not tags and not r["calls"] and
+           f"action 'ec2.tag' is not allowed in account '{acct}' (allowed: iam.*, s3.*)"
+           in r["message"], "allow list: an action outside it is refused before any call",
+           json.dumps(r)[:400])
+        p = subprocess.run([RIPOSTE, "action", "run", "ec2.tag", "--param", "resource_id=i-1",
+                            "--param", "key=a", "--param", "value=b", "--config", cfg,
+                            "--account", "999999999999"], capture_output=True, text=True, env=env)
+        ok(p.returncode == 2 and "account '999999999999' is not in the accounts list" in p.stderr,
+           "--account not in the config: usage error", p.stderr)
+        p = subprocess.run([RIPOSTE, "action", "run", "ec2.tag", "--param", "resource_id=i-1",
+                            "--param", "key=a", "--param", "value=b", "--config", cfg,
+                            "--account", "210987654321", "--region", "us-west-2"],
+                           capture_output=True, text=True, env=env)
+        ok(p.returncode == 2 and "region 'us-west-2' is not among the regions of account" in p.stderr
+           and "line 9" in p.stderr, "--region outside the account's regions: error names file:line",
+           p.stderr)
+        bad = os.path.join(HOME, "bad.yaml")
+        with open(bad, "w") as f:
+            f.write("accounts:\n  - id: \"123\"\n")
+        p = subprocess.run([RIPOSTE, "action", "run", "ec2.tag", "--config", bad, "--account",
+                            "123"], capture_output=True, text=True, env=env)
+        ok(p.returncode == 2 and "bad.yaml' line 2: 'id' must be a 12-digit account id" in p.stderr,
+           "bad config: the error names file and line", p.stderr)
+
+        # The profile's endpoint_url (no AWS_ENDPOINT_URL) and SSO profiles.
+        env_p = {k: v for k, v in env.items() if k != "AWS_ENDPOINT_URL"}
+        with open(os.path.join(HOME, "config"), "w") as f:
+            f.write(f"[profile moto]\nregion = us-east-1\nendpoint_url = {moto.url}\n"
+                    "max_attempts = 2\nretry_mode = standard\n"
+                    "[profile corp]\nsso_session = corp\nsso_account_id = 123456789012\n"
+                    "sso_role_name = Responder\nregion = us-east-1\n"
+                    "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\n")
+        with open(os.path.join(HOME, "credentials"), "w") as f:
+            f.write("[moto]\naws_access_key_id = testing\naws_secret_access_key = testingsecretkey\n")
+        iam.create_user(UserName="prof-user")
+        pk = iam.create_access_key(UserName="prof-user")["AccessKey"]["AccessKeyId"]
+        r = run(env_p, "iam.disable_access_key", {"user": "prof-user", "access_key_id": pk},
+                extra=["--profile", "moto", "--verbose"])
+        ok(r["status"] == "done" and status("prof-user") == "Inactive" and
+           moto.url in r["_stderr"], "profile endpoint_url: the call goes to the profile's endpoint",
+           json.dumps(r)[:400] + r["_stderr"][:300])
+        r = run(env_p, "iam.enable_access_key", {"user": "prof-user", "access_key_id": pk},
+                extra=["--profile", "corp"])
+        ok(r["status"] == "failed" and "IAM Identity Center (SSO)" in r["message"] and
+           "not support" in r["message"], "SSO profile: a clear 'not supported'",
+           json.dumps(r)[:400])
+    finally:
+        shutil.rmtree(state, ignore_errors=True)
+        moto.stop()
+
+
 def main():
     try:
         import boto3  # noqa: F401
@@ -487,7 +675,7 @@ def main():
         skip("aws actions against moto", f"riposte binary not found at {RIPOSTE}")
         return 1 if os.environ.get("CI") else 0
     try:
-        for suite in (actions_suite, auth_suite):
+        for suite in (actions_suite, auth_suite, safety_suite):
             try:
                 suite(boto3)
             except Exception as e:  # a crash in setup is a failure, not a skip
