@@ -1,8 +1,12 @@
-/* cmd-ingest.c — `riposte ingest`: decode logs and store their events.
+/* cmd-ingest.c — `riposte ingest`: decode logs, store their events, detect
+ * and fold findings into incidents.
  *
- * Pipeline per event: decode (normalize/decode.h) -> ingest_detect() (the
- * hook where detection and correlation will produce findings) -> the store's
- * group-committed writer (store/store.h). The summary is printed only after
+ * Pipeline per event: decode (normalize/decode.h) -> the store's
+ * group-committed writer (store/store.h) -> ingest_detect(): Sigma rules
+ * compiled once, Sigma correlations, GuardDuty and Security Hub findings
+ * passed through, findings folded into incidents (correlate/detector.h).
+ * Findings are written after the events they name are durable, in one
+ * transaction per batch of findings. The summary is printed only after
  * rip_store_flush(), so every event it counts as stored is durable.
  */
 #include <inttypes.h>
@@ -12,6 +16,9 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "correlate/detector.h"
+#include "correlate/fold.h"
+#include "detect/sigma.h"
 #include "normalize/decode.h"
 #include "sources/input.h"
 #include "store/store.h"
@@ -20,13 +27,23 @@
 void cmd_ingest_usage(FILE *out)
 {
     fputs(
-"usage: riposte ingest [--db FILE] [--progress] [--sync normal|full] PATH...\n"
+"usage: riposte ingest [--db FILE] [--rules PATH]... [--correlation FILE]\n"
+"                      [--no-detect] [--progress] [--sync normal|full] PATH...\n"
 "\n"
 "Decode security logs and store their events in riposte's database, where\n"
 "'riposte investigate', incidents and reports find them. The inputs are the\n"
 "ones 'riposte events' reads: CloudTrail log files (gzipped or not, S3\n"
 "objects, NDJSON), EventBridge events, GuardDuty and Security Hub findings,\n"
 "GCP audit log entries. PATH is a file, a folder (read recursively) or -.\n"
+"\n"
+"As events are stored they are checked: riposte's own Sigma rules (or the\n"
+"--rules you give) and their correlations turn matching events into\n"
+"findings; GuardDuty and Security Hub findings are findings already. Each\n"
+"finding carries a plain-language explanation, and findings that share an\n"
+"entity (access key, principal, instance, bucket, security group; a role\n"
+"or source IP only together with another) within an hour of an incident's\n"
+"activity fold into that incident: one attacker session is one incident.\n"
+"See them with 'riposte incident list'.\n"
 "\n"
 "Every event is stored once: an event whose provider id (CloudTrail eventID,\n"
 "finding id, GCP insertId) is already in the database is counted as a\n"
@@ -39,6 +56,19 @@ void cmd_ingest_usage(FILE *out)
 "finish.\n"
 "\n"
 "options:\n"
+"  --rules PATH     Sigma rule file or folder (repeatable); without it\n"
+"                   riposte's own rules are used\n"
+"  --correlation FILE\n"
+"                   merge rules for folding findings into incidents (YAML):\n"
+"                     window: 1h          # how near an incident's activity\n"
+"                     min_severity: low   # fold only findings from this level\n"
+"                     entities:           # link | support | ignore per kind\n"
+"                       access_key: link  # one shared value links\n"
+"                       source_ip: support  # links with another support kind\n"
+"                   kinds: access_key, principal, role, instance, bucket,\n"
+"                   security_group, source_ip (defaults: link, except role\n"
+"                   and source_ip: support)\n"
+"  --no-detect      store events only: no rules, findings or incidents\n"
 "  --db FILE        the database (default: $RIPOSTE_DB, else riposte.db in\n"
 "                   the current directory); created and migrated if needed.\n"
 "                   It is a plain SQLite file: 'sqlite3 FILE' opens it\n"
@@ -51,12 +81,15 @@ void cmd_ingest_usage(FILE *out)
 "                   every commit; slower)\n"
 "  -h, --help       show this help\n"
 "\n"
-"The last line on standard output sums up: files read, events decoded,\n"
-"stored (new), duplicates (already there), skipped and errors. Records that\n"
-"cannot be decoded are reported on standard error with file and position.\n"
+"Standard output sums up: files read, events decoded, stored (new),\n"
+"duplicates (already there), skipped and errors; then findings (new, and\n"
+"already stored) and incidents (opened, joined, merged). Ingesting the same\n"
+"files again adds no finding and no incident. Records that cannot be\n"
+"decoded are reported on standard error with file and position.\n"
 "\n"
 "examples:\n"
 "  riposte ingest --db incidents.db AWSLogs/\n"
+"  riposte ingest --rules sigma/rules/cloud/aws --correlation merge.yml logs/\n"
 "  RIPOSTE_DB=/var/lib/riposte/riposte.db riposte ingest trail.json.gz\n"
 "  sqlite3 riposte.db \"SELECT time, action, source_ip FROM events WHERE access_key = 'AKIA...'\"\n"
 "\n"
@@ -70,21 +103,28 @@ void cmd_ingest_usage(FILE *out)
 typedef struct ingest_ctx {
     rip_store *store;
     int store_err;          /* first put error: stops decoding */
+    int detect_err;         /* first detection error: stops decoding */
     bool progress;
+    rip_detector *detector; /* NULL with --no-detect */
+    const char *path;       /* the input being decoded */
 } ingest_ctx;
 
 /* ingest_detect — the detection hook. Every decoded event passes here right
  * after the store accepted it (seq is its sequence number; it is durable
- * once rip_store_durable_seq() >= seq). This is where Sigma rules will turn
- * events into findings and correlation will fold findings into incidents;
- * for now it produces nothing. Returning a negative RIP_E* stops the
- * ingest. The event is borrowed: valid only during this call. */
+ * once rip_store_durable_seq() >= seq). The detector matches it, queues
+ * its findings, and folds them into incidents when its queue commits (it
+ * flushes the store first, so the findings' events are durable). Returning
+ * a negative RIP_E* stops the ingest. The event is borrowed: valid only
+ * during this call. */
 static int ingest_detect(ingest_ctx *c, const rip_event *ev, uint64_t seq)
 {
-    (void)c;
-    (void)ev;
     (void)seq;
-    return 0;
+    if (!c->detector)
+        return 0;
+    int rc = rip_detector_event(c->detector, ev, c->path);
+    if (rc < 0)
+        c->detect_err = rc;
+    return rc;
 }
 
 static int on_event(void *ud, const rip_event *ev)
@@ -97,6 +137,49 @@ static int on_event(void *ud, const rip_event *ev)
         return rc;
     }
     return ingest_detect(c, ev, seq);
+}
+
+static void on_rule_diag(void *ud, const rip_sigma_diag *d)
+{
+    unsigned *errors = ud;
+    if (!d->warning)
+        (*errors)++;
+    fprintf(stderr, "riposte: %s%s\n", d->warning ? "warning: " : "", d->text);
+}
+
+/* Loads and compiles the rules: riposte's own, or the given paths. Returns
+ * the ruleset, or NULL after reporting why. */
+static rip_sigma_ruleset *load_rules(const char *const *paths, size_t n)
+{
+    unsigned errors = 0;
+    int failed = 0;
+    rip_sigma_ruleset *rs = rip_sigma_ruleset_new(on_rule_diag, &errors);
+    if (!rs) {
+        rip_cli_error("out of memory");
+        return NULL;
+    }
+    if (n == 0 && rip_cli_load_builtin_rules(rs) < 0)
+        failed = 1;
+    for (size_t i = 0; i < n; i++) {
+        int r = rip_sigma_load_path(rs, paths[i]);
+        if (r == RIP_ENOENT || r == RIP_EIO) {
+            rip_cli_error("cannot read rules '%s': %s", paths[i], rip_strerror(r));
+            failed = 1;
+        } else if (r < 0) {
+            failed = 1;
+        }
+    }
+    if (rip_sigma_compile(rs) < 0)
+        failed = 1;
+    if (failed || rip_sigma_rule_count(rs) == 0) {
+        if (!failed)
+            rip_cli_error("no rules loaded");
+        else
+            rip_cli_error("fix the rules above (or check them with 'riposte rules validate')");
+        rip_sigma_ruleset_free(rs);
+        return NULL;
+    }
+    return rs;
 }
 
 static void on_durable(void *ud, uint64_t durable_seq)
@@ -130,6 +213,12 @@ int cmd_ingest(int argc, char **argv)
     rip_input_list inputs;
     rip_decoder dec;
     rip_buf data;
+    const char *rule_paths[256];
+    size_t nrule_paths = 0;
+    const char *correlation = NULL;
+    bool detect = true;
+    rip_sigma_ruleset *rs = NULL;
+    rip_merge_rules merge;
     const char *db_flag = NULL, *db;
     uint64_t files = 0, unreadable = 0;
     int a, rc, exit_code = RIP_EXIT_OK;
@@ -170,6 +259,31 @@ int cmd_ingest(int argc, char **argv)
             ctx.progress = true;
             continue;
         }
+        if (opts && !strcmp(arg, "--no-detect")) {
+            detect = false;
+            continue;
+        }
+        if (opts && (!strcmp(arg, "--rules") || !strncmp(arg, "--rules=", 8))) {
+            const char *v = arg[7] == '=' ? arg + 8 : (a + 1 < argc ? argv[++a] : NULL);
+            if (!v || !*v) {
+                exit_code = rip_cli_error("--rules needs a file or folder");
+                goto out;
+            }
+            if (nrule_paths == sizeof(rule_paths) / sizeof(rule_paths[0])) {
+                exit_code = rip_cli_error("too many --rules (at most 256); name a folder");
+                goto out;
+            }
+            rule_paths[nrule_paths++] = v;
+            continue;
+        }
+        if (opts && (!strcmp(arg, "--correlation") || !strncmp(arg, "--correlation=", 14))) {
+            correlation = arg[13] == '=' ? arg + 14 : (a + 1 < argc ? argv[++a] : NULL);
+            if (!correlation || !*correlation) {
+                exit_code = rip_cli_error("--correlation needs a file");
+                goto out;
+            }
+            continue;
+        }
         if (opts && arg[0] == '-' && arg[1]) {
             exit_code = rip_cli_error("unknown option '%s'; see 'riposte ingest --help'", arg);
             goto out;
@@ -182,10 +296,28 @@ int cmd_ingest(int argc, char **argv)
     }
     if (!inputs.count) {
         rip_cli_error("no input; give a file, a folder, or - for standard input");
-        fputs("usage: riposte ingest [--db FILE] [--progress] [--sync normal|full] PATH...\n",
+        fputs("usage: riposte ingest [--db FILE] [--rules PATH]... [--correlation FILE]\n"
+              "                      [--no-detect] [--progress] [--sync normal|full] PATH...\n",
               stderr);
         exit_code = RIP_EXIT_ERROR;
         goto out;
+    }
+
+    rip_merge_rules_default(&merge);
+    if (correlation && detect) {
+        char err[256];
+        rc = rip_merge_rules_load(&merge, correlation, err, sizeof(err));
+        if (rc < 0) {
+            exit_code = rip_cli_error("correlation rules '%s': %s", correlation, err);
+            goto out;
+        }
+    }
+    if (detect) {
+        rs = load_rules(rule_paths, nrule_paths);
+        if (!rs) {
+            exit_code = RIP_EXIT_ERROR;
+            goto out;
+        }
     }
 
     db = rip_store_path(db_flag);
@@ -196,8 +328,15 @@ int cmd_ingest(int argc, char **argv)
         exit_code = rip_cli_error("cannot open database '%s': %s", db, serr.msg);
         goto out;
     }
+    if (detect) {
+        ctx.detector = rip_detector_new(ctx.store, rs, &merge);
+        if (!ctx.detector) {
+            exit_code = rip_cli_error("out of memory");
+            goto out;
+        }
+    }
 
-    for (size_t i = 0; i < inputs.count && !ctx.store_err; i++) {
+    for (size_t i = 0; i < inputs.count && !ctx.store_err && !ctx.detect_err; i++) {
         const rip_input *in = &inputs.items[i];
         if (in->err) {
             rip_cli_warn("cannot read '%s': %s", in->path, rip_strerror(in->err));
@@ -216,8 +355,9 @@ int cmd_ingest(int argc, char **argv)
             continue;
         }
         files++;
+        ctx.path = in->path;
         rc = rip_decode_buffer(&dec, in->path, data.ptr, data.len);
-        if (rc < 0 && rc != RIP_EFORMAT && !ctx.store_err) {
+        if (rc < 0 && rc != RIP_EFORMAT && !ctx.store_err && !ctx.detect_err) {
             rip_cli_warn("'%s': %s", in->path, rip_strerror(rc));
             unreadable++;
         }
@@ -225,7 +365,16 @@ int cmd_ingest(int argc, char **argv)
     rip_buf_release(&data);
 
     rc = ctx.store_err ? ctx.store_err : rip_store_flush(ctx.store);
+    if (rc == 0 && ctx.detect_err)
+        rc = ctx.detect_err;
+    if (rc == 0 && ctx.detector)
+        rc = rip_detector_finish(ctx.detector);
     rip_store_get_stats(ctx.store, &stats);
+    if (rc < 0 && ctx.detect_err == RIP_ENOMEM) {
+        exit_code = rip_cli_error("detection: out of memory; %" PRIu64 " events were stored",
+                                  stats.stored);
+        goto out;
+    }
     if (rc < 0) {
         exit_code = rip_cli_error("%s; %" PRIu64 " events were stored before the failure",
                                   rip_store_errmsg(ctx.store), stats.stored);
@@ -236,6 +385,14 @@ int cmd_ingest(int argc, char **argv)
            files, files == 1 ? "file" : "files", db, dec.stats.decoded, stats.stored,
            stats.duplicates, dec.stats.skipped, dec.stats.errors + unreadable,
            dec.stats.errors + unreadable == 1 ? "error" : "errors");
+    if (ctx.detector) {
+        rip_detector_stats ds;
+        rip_detector_get_stats(ctx.detector, &ds);
+        printf("riposte: ingest: %" PRIu64 " findings new, %" PRIu64 " already stored; "
+               "incidents: %" PRIu64 " opened, %" PRIu64 " joined by a finding, %" PRIu64
+               " merged\n", ds.findings_new, ds.findings_known, ds.incidents_new,
+               ds.incidents_joined, ds.incidents_merged);
+    }
     if (fflush(stdout) != 0)
         exit_code = RIP_EXIT_ERROR;
     else if (dec.stats.errors + unreadable == 0)
@@ -245,11 +402,13 @@ int cmd_ingest(int argc, char **argv)
     else
         exit_code = RIP_EXIT_PARTIAL;
 out:
+    rip_detector_free(ctx.detector);
     if (ctx.store) {
         rc = rip_store_close(ctx.store);
         if (rc < 0 && exit_code != RIP_EXIT_ERROR)
             exit_code = rip_cli_error("closing database: %s", rip_strerror(rc));
     }
+    rip_sigma_ruleset_free(rs);
     rip_decoder_release(&dec);
     rip_buf_release(&data);
     rip_input_list_release(&inputs);

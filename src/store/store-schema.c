@@ -177,6 +177,16 @@ const rip_store_migration rip_store_migrations[] = {
       " BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;"
       "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
       " BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;" },
+
+    { 4, "finding events and incident merges",
+      /* A finding's member events (a correlation hit has many; findings.
+       * event_id names only the first), and where a merged incident went. */
+      "CREATE TABLE finding_events ("
+      " finding_id BIGINT NOT NULL REFERENCES findings (id),"
+      " event_id BIGINT NOT NULL REFERENCES events (id),"
+      " PRIMARY KEY (finding_id, event_id));"
+      "CREATE INDEX finding_events_event ON finding_events (event_id);"
+      "ALTER TABLE incidents ADD COLUMN merged_into BIGINT REFERENCES incidents (id);" },
 };
 
 const size_t rip_store_nmigrations =

@@ -30,6 +30,7 @@
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
+#include "store/store-int.h"
 #include "store/store-schema.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -218,6 +219,23 @@ static int qfail(rip_store *st, int code, const char *what)
             st->rdb ? sqlite3_errmsg(st->rdb) : rip_strerror(code));
     st->last = st->qmsg;
     return code;
+}
+
+/* ---- for the other files of this back end (store-int.h) ---- */
+
+sqlite3 *rip_store_sqlite_db(rip_store *st)
+{
+    return st->rdb;
+}
+
+int rip_store_sqlite_fail(rip_store *st, int code, const char *what)
+{
+    return qfail(st, code, what);
+}
+
+int rip_store_sqlite_map(int rc)
+{
+    return map_rc(rc);
 }
 
 static int exec_sql(sqlite3 *db, const char *sql)

@@ -179,4 +179,207 @@ int rip_store_query_events(rip_store *st, const rip_store_query *q,
 /* Number of rows in events (for summaries and tests). */
 int rip_store_count_events(rip_store *st, uint64_t *count);
 
+/* ---- findings and incidents (store-incidents.c) ----
+ *
+ * What detection found and how src/correlate folded it into incidents
+ * (docs/SCHEMA.md "findings" to "incident_timeline", "finding_events").
+ * These calls use the store's own connection, like the queries: one thread
+ * at a time. Each is atomic on its own; rip_store_begin() and
+ * rip_store_commit() group several into one transaction (the correlator
+ * writes a finding and everything it changes in an incident in one).
+ *
+ * Names, never numbers, are stored. The store keeps what it is given; the
+ * correlate layer (correlate/incident.h) checks the names:
+ *   severity  informational, low, medium, high, critical
+ *   status    open, acknowledged, resolved, false_positive, merged
+ *             An incident whose status is resolved, false_positive or merged
+ *             is closed: rip_store_incidents_with_entity() never returns it,
+ *             so it takes no new findings.
+ *   phase     detected, contained, eradicated, recovered, closed (NIST)
+ *   entity    access_key, principal, role, instance, bucket,
+ *             security_group, source_ip
+ *   timeline  finding_added, status_change, note, assigned, merged,
+ *             action_planned, action_taken, action_failed
+ * Strings handed in are borrowed for the call. Strings handed out in a
+ * callback row are valid during the callback only.
+ */
+
+/* A transaction on the store's own connection around the calls below.
+ * They do not nest. 0, RIP_EIO (another writer held the database past
+ * the busy timeout). rip_store_rollback() undoes everything since begin and
+ * accepts a store with no transaction open. */
+int rip_store_begin(rip_store *st);
+int rip_store_commit(rip_store *st);
+void rip_store_rollback(rip_store *st);
+
+/* A finding to store. Required: key, source, title, severity, time_ns. */
+typedef struct rip_store_finding {
+    const char *key;           /* unique dedup key (findings.finding_key),
+                                  e.g. "sigma:<rule id>:<provider event id>" */
+    const char *source;        /* sigma, correlation, guardduty, securityhub */
+    const char *rule_id;       /* rule id, finding type; NULL: none */
+    const char *title;
+    const char *severity;      /* a severity name */
+    double severity_score;     /* 0..10; negative: none */
+    int64_t time_ns;           /* when its activity happened */
+    const char *account, *region;  /* NULL: unknown */
+    const char *explanation;   /* plain language; NULL: none */
+    const char *detail;        /* JSON text; NULL: none */
+    const char *cloud;         /* cloud of the member events ("aws") */
+    const char *const *event_ids;  /* provider ids of the member events */
+    size_t nevents;
+} rip_store_finding;
+
+/* Stores f unless a finding with f->key exists. Its member events are
+ * linked (finding_events) by (cloud, provider id); a member that is not in
+ * events yet is left out, so put findings after rip_store_flush() made
+ * their events durable. findings.event_id is the first member found.
+ * Returns 0 and sets *id to the finding's id (new or existing) and
+ * *created to 1 when it is new, 0 when it existed (nothing changed); or
+ * RIP_EINVAL (a required field missing), RIP_EIO, RIP_ENOMEM. */
+int rip_store_put_finding(rip_store *st, const rip_store_finding *f,
+                          int64_t *id, int *created);
+
+/* Number of rows in findings. */
+int rip_store_count_findings(rip_store *st, uint64_t *count);
+
+/* A new incident. Required: title, severity. */
+typedef struct rip_store_incident_new {
+    const char *title;
+    const char *severity;
+    const char *status;        /* NULL: "open" */
+    const char *phase;         /* NULL: "detected" */
+    const char *owner;         /* NULL: unassigned */
+    int64_t first_seen_ns, last_seen_ns;
+    int64_t now_ns;            /* created_ns and updated_ns; 0: the clock */
+} rip_store_incident_new;
+
+/* Creates an incident with no entities, findings or timeline yet. Returns
+ * 0 and sets *id, or RIP_EINVAL, RIP_EIO. */
+int rip_store_incident_create(rip_store *st, const rip_store_incident_new *n,
+                              int64_t *id);
+
+/* Changes to an incident: NULL strings and 0 numbers are left as they are. */
+typedef struct rip_store_incident_set {
+    const char *title, *severity, *status, *phase, *owner;
+    int64_t first_seen_ns, last_seen_ns;
+    int64_t merged_into;       /* the incident this one was merged into */
+    int64_t now_ns;            /* updated_ns; 0: the clock */
+} rip_store_incident_set;
+
+/* Applies s to incident id and sets updated_ns. Records nothing in the
+ * timeline (the caller appends what happened). 0, RIP_ENOTFOUND, RIP_EIO. */
+int rip_store_incident_update(rip_store *st, int64_t id,
+                              const rip_store_incident_set *s);
+
+/* Adds entity (type, value) seen at time_ns to an incident, or widens the
+ * entity's first/last seen when it is there already. 0, RIP_EINVAL, RIP_EIO. */
+int rip_store_incident_add_entity(rip_store *st, int64_t incident,
+                                  const char *type, const char *value,
+                                  int64_t time_ns);
+
+/* Makes finding a member of incident (added_ns = now_ns, 0: the clock).
+ * Idempotent: 0 whether or not it was a member already. 0, RIP_EIO. */
+int rip_store_incident_add_finding(rip_store *st, int64_t incident,
+                                   int64_t finding, int64_t now_ns);
+
+/* One timeline entry. Required: kind, text. */
+typedef struct rip_store_timeline_entry {
+    int64_t time_ns;           /* 0: the clock */
+    const char *kind;          /* a timeline kind name */
+    const char *actor;         /* who: a user, "riposte", a playbook run */
+    const char *text;          /* readable */
+    const char *detail;        /* JSON text; NULL: none */
+} rip_store_timeline_entry;
+
+/* Appends e to incident's timeline; entries are never changed or removed
+ * (the database refuses UPDATE and DELETE on the table). Sets *entry_id
+ * when non-NULL. 0, RIP_EINVAL, RIP_ENOTFOUND (no such incident), RIP_EIO. */
+int rip_store_timeline_append(rip_store *st, int64_t incident,
+                              const rip_store_timeline_entry *e,
+                              int64_t *entry_id);
+
+/* The open incidents (status not resolved, false_positive or merged) that
+ * hold entity (type, value) and whose activity [first_seen, last_seen]
+ * overlaps [from_ns, until_ns]: lowest id first, at most max of them in
+ * ids. *n is how many were written. 0, RIP_EIO. */
+int rip_store_incidents_with_entity(rip_store *st, const char *type,
+                                    const char *value, int64_t from_ns,
+                                    int64_t until_ns, int64_t *ids,
+                                    size_t max, size_t *n);
+
+/* An incident's own columns and its size. */
+typedef struct rip_store_incident_row {
+    int64_t id;
+    const char *title, *severity, *status, *phase;
+    const char *owner;         /* NULL: unassigned */
+    int64_t first_seen_ns, last_seen_ns, created_ns, updated_ns;
+    int64_t merged_into;       /* 0: not merged */
+    uint64_t nfindings, nentities;
+} rip_store_incident_row;
+
+typedef struct rip_store_incident_filter {
+    int64_t id;                /* only this incident; 0: every incident */
+    const char *status;        /* only this status; NULL: every status */
+    uint64_t limit;            /* at most this many; 0: all */
+} rip_store_incident_filter;
+
+/* Return a negative value to stop; it is returned by the list. */
+typedef int (*rip_store_incident_fn)(void *ud, const rip_store_incident_row *row);
+
+/* Calls fn for every incident matching f (NULL: all), newest activity
+ * first (last_seen_ns descending, then id descending). Strings in row are
+ * valid during the callback only. 0, RIP_EIO, or what fn returned. */
+int rip_store_list_incidents(rip_store *st, const rip_store_incident_filter *f,
+                             rip_store_incident_fn fn, void *ud);
+
+typedef struct rip_store_entity {
+    const char *type, *value;
+    int64_t first_seen_ns, last_seen_ns;
+} rip_store_entity;
+
+typedef struct rip_store_finding_row {
+    int64_t id;
+    const char *key, *source, *rule_id, *title, *severity;
+    double severity_score;     /* negative: none */
+    int64_t time_ns;
+    const char *account, *region, *explanation, *detail;  /* NULL: none */
+    int64_t added_ns;          /* when it joined the incident */
+    const char *cloud;         /* of its member events; NULL: none stored */
+    const char *const *event_ids;  /* provider ids of its member events, */
+    const int64_t *event_rowids;   /* and their events.id, oldest first */
+    size_t nevents;
+} rip_store_finding_row;
+
+typedef struct rip_store_timeline_row {
+    int64_t id, time_ns;
+    const char *kind, *actor, *text, *detail;  /* actor, detail NULL: none */
+} rip_store_timeline_row;
+
+/* One incident with everything it holds, loaded at once. Entities sorted by
+ * type then value; findings by time (then id); timeline in order of entry.
+ * Everything lives in one arena owned by the struct. */
+typedef struct rip_store_incident {
+    rip_store_incident_row row;
+    rip_store_entity *entities;
+    size_t nentities;
+    rip_store_finding_row *findings;
+    size_t nfindings;
+    rip_store_timeline_row *timeline;
+    size_t ntimeline;
+    struct rip_arena *arena;   /* private */
+} rip_store_incident;
+
+/* Loads incident id. Returns 0 and sets *out (free it with
+ * rip_store_incident_free()), RIP_ENOTFOUND, RIP_EIO, RIP_ENOMEM. */
+int rip_store_incident_get(rip_store *st, int64_t id, rip_store_incident **out);
+/* Frees what rip_store_incident_get() returned. Accepts NULL. */
+void rip_store_incident_free(rip_store_incident *inc);
+
+/* Calls fn for every event that is a member of one of incident's findings,
+ * once each, oldest first (time_ns, then id), as rip_store_query_events()
+ * does (with_raw fills row.raw). 0, RIP_EIO, or what fn returned. */
+int rip_store_incident_events(rip_store *st, int64_t incident, int with_raw,
+                              rip_store_row_fn fn, void *ud);
+
 #endif
