@@ -48,4 +48,12 @@ void cmd_ingest_usage(FILE *out);
 int cmd_action(int argc, char **argv);
 void cmd_action_usage(FILE *out);
 
+int cmd_incident(int argc, char **argv);
+void cmd_incident_usage(FILE *out);
+
+int cmd_investigate(int argc, char **argv);
+void cmd_investigate_usage(FILE *out);
+int cmd_report(int argc, char **argv);
+void cmd_report_usage(FILE *out);
+
 #endif

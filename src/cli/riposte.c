@@ -13,7 +13,10 @@ static const rip_command commands[] = {
     { "scan", "hunt through logs with Sigma rules (grep-style exit codes)", cmd_scan, cmd_scan_usage },
     { "rules", "validate, list and test Sigma rules", cmd_rules, cmd_rules_usage },
     { "ingest", "decode logs and store their events in the database (deduplicated)", cmd_ingest, cmd_ingest_usage },
+    { "incident", "list, show, annotate, assign and progress incidents", cmd_incident, cmd_incident_usage },
     { "action", "list and run response actions against AWS (dry-run, idempotent)", cmd_action, cmd_action_usage },
+    { "investigate", "everything one access key, principal, IP or resource did, as sessions", cmd_investigate, cmd_investigate_usage },
+    { "report", "an incident's post-mortem report (Markdown or one self-contained HTML file)", cmd_report, cmd_report_usage },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
