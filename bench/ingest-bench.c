@@ -2,9 +2,10 @@
  * fastest plain loader of the same rows into the same schema, and how fast
  * the investigate queries answer over the result.
  *
- *   ingest-bench [-n EVENTS] [-q QUERIES] [-d DIR] [-Q]
+ *   ingest-bench [-n EVENTS] [-q QUERIES] [-d DIR] [-Q] [-o STEPS]
  *
  * -Q with -d: only the queries, over DIR/store.db of an earlier run.
+ * -o: only these of plain,store,e2e,queries (comma-separated; default all).
  *
  * 1. Generates EVENTS (default 1,000,000) CloudTrail records as NDJSON in
  *    memory: IAM users and assumed-role sessions, access keys, source IPs,
@@ -18,7 +19,14 @@
  *    another new database. The ratio store / plain is printed.
  * 5. end to end: decode + store, as `riposte ingest` does, into a third one.
  * 6. investigate: QUERIES (default 1000) random access keys, principals and
- *    source IPs through rip_store_query_events(); p50/p99/max latency.
+ *    source IPs through rip_store_query_events(); p50/p99/max latency of
+ *    a first page of the newest 1000 rows (what a paged investigate shows),
+ *    cold and then warm, and of reading every row of the entity.
+ *
+ * Each load prints its wall time, the CPU time of all its threads (user and
+ * system) per event, and the bytes it wrote and read through system calls:
+ * on a shared machine wall time follows the neighbours' load, CPU time and
+ * bytes much less.
  *
  * Prints figures; asserts nothing. bench/ingest.sh runs it.
  */
@@ -42,6 +50,8 @@
 #define N_ROLES 500
 #define N_KEYS_PER_USER 2
 #define N_IPS 40000
+/* Rows in the first page of an investigation (newest first). */
+#define INVESTIGATE_PAGE 1000
 
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
 
@@ -68,12 +78,54 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static double cpu_s(void)
+/* What a step cost: wall time and the CPU time of every thread, user and
+ * system. On a shared machine the wall time moves with the neighbours'
+ * load much more than the CPU time does. */
+typedef struct meter {
+    double wall, user, sys;
+    double wrote, read;        /* bytes through write/pwrite and read/pread */
+} meter;
+
+/* wchar and rchar of /proc/self/io; 0 where there is no such file. */
+static void io_bytes(double *wrote, double *rd)
 {
+    char line[128];
+    FILE *f = fopen("/proc/self/io", "r");
+    *wrote = *rd = 0;
+    if (!f)
+        return;
+    while (fgets(line, sizeof(line), f)) {
+        unsigned long long v;
+        if (sscanf(line, "wchar: %llu", &v) == 1)
+            *wrote = (double)v;
+        else if (sscanf(line, "rchar: %llu", &v) == 1)
+            *rd = (double)v;
+    }
+    fclose(f);
+}
+
+static meter meter_now(void)
+{
+    meter m = { now_s(), 0, 0, 0, 0 };
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+    m.user = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
+    m.sys = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+    io_bytes(&m.wrote, &m.read);
+    return m;
+}
+
+/* "12.34 s, CPU 10.00 s user + 2.00 s sys = 12.0 us/event, wrote 3.1 GB,
+ * read 0.2 GB" since m0. */
+static const char *meter_fmt(char *out, size_t n, const meter *m0, uint64_t events)
+{
+    meter m = meter_now();
+    double user = m.user - m0->user, sys = m.sys - m0->sys;
+    snprintf(out, n, "%.2f s, CPU %.2f s user + %.2f s sys = %.1f us/event, wrote %.2f GB,"
+             " read %.2f GB", m.wall - m0->wall, user, sys,
+             events ? (user + sys) * 1e6 / (double)events : 0.0, (m.wrote - m0->wrote) / 1e9,
+             (m.read - m0->read) / 1e9);
+    return out;
 }
 
 static void key_of(char *out, size_t n, unsigned user, unsigned k)
@@ -240,7 +292,7 @@ static void fix_rows(rows *r)
 
 /* ---- the plain loader ---- */
 
-static int plain_load(const char *path, const rows *r, double *secs)
+static int plain_load(const char *path, const rows *r, double *secs, char *cost, size_t costlen)
 {
     rip_store *st = NULL;
     rip_store_error err;
@@ -275,7 +327,7 @@ static int plain_load(const char *path, const rows *r, double *secs)
                             : sqlite3_bind_null(ev, i))
 #define BINDR(i, s) ((s).ptr ? sqlite3_bind_text(res, i, (s).ptr, (int)(s).len, SQLITE_STATIC) \
                              : sqlite3_bind_null(res, i))
-    double t0 = now_s();
+    meter m0 = meter_now();
     sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
     for (size_t i = 0; i < r->n; i++) {
         const rip_event *e = &r->v[i].ev;
@@ -328,7 +380,8 @@ static int plain_load(const char *path, const rows *r, double *secs)
     }
     if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         goto fail;
-    *secs = now_s() - t0;
+    *secs = now_s() - m0.wall;
+    meter_fmt(cost, costlen, &m0, r->n);
     rc = 0;
     goto out;
 fail:
@@ -354,7 +407,8 @@ static void count_ack(void *ud, uint64_t durable)
     a->last = durable;
 }
 
-static int store_load(const char *path, const rows *r, double *secs, acks *a)
+static int store_load(const char *path, const rows *r, double *secs, acks *a, char *cost,
+                      size_t costlen)
 {
     rip_store *st = NULL;
     rip_store_error err;
@@ -367,12 +421,13 @@ static int store_load(const char *path, const rows *r, double *secs, acks *a)
         fprintf(stderr, "ingest-bench: %s: %s\n", path, err.msg);
         return rc;
     }
-    double t0 = now_s();
+    meter m0 = meter_now();
     for (size_t i = 0; i < r->n && rc == 0; i++)
         rc = rip_store_put_event(st, &r->v[i].ev, NULL);
     if (rc == 0)
         rc = rip_store_flush(st);
-    *secs = now_s() - t0;
+    *secs = now_s() - m0.wall;
+    meter_fmt(cost, costlen, &m0, r->n);
     if (rc)
         fprintf(stderr, "ingest-bench: store: %s\n", rip_store_errmsg(st));
     rip_store_close(st);
@@ -427,7 +482,10 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static void bench_queries(rip_store *st, rip_store_key by, unsigned nq)
+/* nq queries by key by: all of an entity's rows oldest first (limit 0), or
+ * its most recent page of limit rows, as `riposte investigate` shows first. */
+static void bench_queries(rip_store *st, rip_store_key by, unsigned nq, uint64_t limit,
+                          const char *pass)
 {
     double *lat = calloc(nq, sizeof(double));
     uint64_t rows_total = 0, rows_max = 0;
@@ -452,7 +510,8 @@ static void bench_queries(rip_store *st, rip_store_key by, unsigned nq)
             ip_of(value, sizeof(value), (unsigned)(next_rand() % N_IPS));
             break;
         }
-        rip_store_query q = { by, value, 0, 0, 0, 0 };
+        rip_store_query q = { .by = by, .value = value, .limit = limit,
+                              .newest_first = limit != 0 };
         uint64_t n = 0;
         double t0 = now_s();
         if (rip_store_query_events(st, &q, count_row, &n) != 0)
@@ -463,11 +522,30 @@ static void bench_queries(rip_store *st, rip_store_key by, unsigned nq)
             rows_max = n;
     }
     qsort(lat, nq, sizeof(double), cmp_double);
-    printf("investigate by %-10s  p50 %7.3f ms  p99 %7.3f ms  max %7.3f ms"
+    char what[40];
+    if (limit)
+        snprintf(what, sizeof(what), "newest %" PRIu64, limit);
+    else
+        snprintf(what, sizeof(what), "all rows");
+    printf("investigate by %-10s %-11s %-4s p50 %7.3f ms  p99 %7.3f ms  max %7.3f ms"
            "   (%u queries, %.0f rows per query on average, %" PRIu64 " at most)\n",
-           rip_store_key_name(by), lat[nq / 2], lat[(size_t)(nq * 0.99)], lat[nq - 1], nq,
+           rip_store_key_name(by), what, pass, lat[nq / 2], lat[(size_t)(nq * 0.99)], lat[nq - 1], nq,
            (double)rows_total / nq, rows_max);
     free(lat);
+}
+
+/* Whether name is one of the comma-separated steps. */
+static int want(const char *steps, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = steps; *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && memcmp(p, name, n) == 0)
+            return 1;
+        p += len + (end != NULL);
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -475,15 +553,17 @@ int main(int argc, char **argv)
     uint64_t n = 1000000;
     unsigned nq = 1000;
     const char *dir = NULL;
+    const char *steps = "plain,store,e2e,queries";
     int opt, queries_only = 0;
-    while ((opt = getopt(argc, argv, "n:q:d:Q")) != -1) {
+    while ((opt = getopt(argc, argv, "n:q:d:Qo:")) != -1) {
         switch (opt) {
         case 'Q': queries_only = 1; break;
+        case 'o': steps = optarg; break;
         case 'n': n = strtoull(optarg, NULL, 10); break;
         case 'q': nq = (unsigned)strtoul(optarg, NULL, 10); break;
         case 'd': dir = optarg; break;
         default:
-            fprintf(stderr, "usage: ingest-bench [-n EVENTS] [-q QUERIES] [-d DIR] [-Q]\n");
+            fprintf(stderr, "usage: ingest-bench [-n EVENTS] [-q QUERIES] [-d DIR] [-Q] [-o STEPS]\n");
             return 2;
         }
     }
@@ -518,25 +598,27 @@ int main(int argc, char **argv)
     printf("decode only:          %9.0f events/s  (%" PRIu64 " events, %" PRIu64 " errors)\n",
            (double)r.n / dsecs, dec.stats.decoded, dec.stats.errors);
 
-    double plain_s = 0, store_s = 0, c0;
+    double plain_s = 0, store_s = 0;
+    char cost[200];
     acks a = { 0 };
-    c0 = cpu_s();
-    if (plain_load(plain_db, &r, &plain_s) != 0)
-        return 1;
-    double plain_cpu = cpu_s() - c0;
-    printf("plain loader:         %9.0f events/s  (%.2f s, %.2f s CPU; one INSERT per table,"
-           " one transaction, no acks)\n", (double)r.n / plain_s, plain_s, plain_cpu);
-    c0 = cpu_s();
-    if (store_load(store_db, &r, &store_s, &a) != 0)
-        return 1;
-    double store_cpu = cpu_s() - c0;
-    printf("store (group commit): %9.0f events/s  (%.2f s, %.2f s CPU; %" PRIu64
-           " commits acknowledged, up to seq %" PRIu64 ")\n",
-           (double)r.n / store_s, store_s, store_cpu, a.calls, a.last);
-    printf("ratio store / plain:  %9.2f\n", plain_s / store_s);
+    if (want(steps, "plain")) {
+        if (plain_load(plain_db, &r, &plain_s, cost, sizeof(cost)) != 0)
+            return 1;
+        printf("plain loader:         %9.0f events/s  (%s; one INSERT per table,"
+               " one transaction, no acks)\n", (double)r.n / plain_s, cost);
+    }
+    if (want(steps, "store")) {
+        if (store_load(store_db, &r, &store_s, &a, cost, sizeof(cost)) != 0)
+            return 1;
+        printf("store (group commit): %9.0f events/s  (%s; %" PRIu64
+               " commits acknowledged, up to seq %" PRIu64 ")\n",
+               (double)r.n / store_s, cost, a.calls, a.last);
+    }
+    if (plain_s > 0 && store_s > 0)
+        printf("ratio store / plain:  %9.2f\n", plain_s / store_s);
 
     /* End to end, as `riposte ingest` runs: decode and store. */
-    {
+    if (want(steps, "e2e")) {
         rip_store_error err;
         e2e c = { 0 };
         if (rip_store_open(e2e_db, NULL, &c.st, &err) != 0) {
@@ -544,13 +626,13 @@ int main(int argc, char **argv)
             return 1;
         }
         rip_decoder_init(&dec, e2e_put, NULL, &c, NULL);
-        c0 = cpu_s();
-        t = now_s();
+        meter m0 = meter_now();
         decode_all(&dec, &log);
         int rc = c.rc ? c.rc : rip_store_flush(c.st);
-        double secs = now_s() - t;
-        printf("decode + store:       %9.0f events/s  (%.2f s, %.2f s CPU%s)\n",
-               (double)dec.stats.decoded / secs, secs, cpu_s() - c0, rc ? "; FAILED" : "");
+        double secs = now_s() - m0.wall;
+        printf("decode + store:       %9.0f events/s  (%s%s)\n",
+               (double)dec.stats.decoded / secs,
+               meter_fmt(cost, sizeof(cost), &m0, dec.stats.decoded), rc ? "; FAILED" : "");
         rip_decoder_release(&dec);
         rip_store_close(c.st);
     }
@@ -558,7 +640,9 @@ int main(int argc, char **argv)
     rip_arena_release(&r.arena);
     free(r.v);
 
-queries:;
+queries:
+    if (!want(steps, "queries"))
+        return 0;
     rip_store_options ro;
     rip_store_options_init(&ro);
     ro.read_only = 1;
@@ -568,9 +652,17 @@ queries:;
         fprintf(stderr, "ingest-bench: %s: %s\n", store_db, err.msg);
         return 1;
     }
-    bench_queries(st, RIP_STORE_BY_ACCESS_KEY, nq);
-    bench_queries(st, RIP_STORE_BY_PRINCIPAL, nq);
-    bench_queries(st, RIP_STORE_BY_SOURCE_IP, nq);
+    /* A first page of the newest INVESTIGATE_PAGE rows: in a process that has
+     * not read the file yet (cold: its memory map and page cache fill as it
+     * goes), then again (warm); then every row of each entity, warm. */
+    static const struct { uint64_t limit; const char *pass; } runs[] = {
+        { INVESTIGATE_PAGE, "cold" }, { INVESTIGATE_PAGE, "warm" }, { 0, "warm" },
+    };
+    for (size_t k = 0; k < sizeof(runs) / sizeof(runs[0]); k++) {
+        bench_queries(st, RIP_STORE_BY_ACCESS_KEY, nq, runs[k].limit, runs[k].pass);
+        bench_queries(st, RIP_STORE_BY_PRINCIPAL, nq, runs[k].limit, runs[k].pass);
+        bench_queries(st, RIP_STORE_BY_SOURCE_IP, nq, runs[k].limit, runs[k].pass);
+    }
     rip_store_close(st);
     return 0;
 }

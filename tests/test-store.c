@@ -538,18 +538,24 @@ static int stop_row(void *ud, const rip_store_event_row *r)
     return -42;
 }
 
-static collect run_query(rip_store *st, rip_store_key by, const char *value, int64_t since,
-                         int64_t until, uint64_t limit)
+static collect run_query_q(rip_store *st, const rip_store_query *q)
 {
     collect c;
     memset(&c, 0, sizeof(c));
-    rip_store_query q = { by, value, since, until, limit, 1 };
-    int rc = rip_store_query_events(st, &q, collect_row, &c);
+    int rc = rip_store_query_events(st, q, collect_row, &c);
     if (rc) {
         tap_diag("query: %s: %s", rip_errname(rc), rip_store_errmsg(st));
         c.n = -1;
     }
     return c;
+}
+
+static collect run_query(rip_store *st, rip_store_key by, const char *value, int64_t since,
+                         int64_t until, uint64_t limit)
+{
+    rip_store_query q = { .by = by, .value = value, .since_ns = since, .until_ns = until,
+                          .limit = limit, .with_raw = 1 };
+    return run_query_q(st, &q);
 }
 
 static void test_queries(void)
@@ -602,8 +608,36 @@ static void test_queries(void)
     c = run_query(st, RIP_STORE_BY_ACCESS_KEY, "AKIANONE", 0, 0, 0);
     CHECK(c.n == 0, "query: no match, no rows");
 
+    /* Newest first, a page at a time. */
+    rip_store_query pq = { .by = RIP_STORE_BY_ACCESS_KEY, .value = "AKIAQ1", .limit = 2,
+                           .newest_first = 1 };
+    c = run_query_q(st, &pq);
+    CHECK(c.n == 2 && !strcmp(c.ids[0], "q3") && !strcmp(c.ids[1], "q2"),
+          "query: newest first with a limit is the most recent page");
+    pq.after_time_ns = c.times[1];
+    pq.after_id = 3;   /* q2 was the third put: events.id 3 */
+    c = run_query_q(st, &pq);
+    CHECK(c.n == 1 && !strcmp(c.ids[0], "q1"), "query: the next page, newest first");
+    pq.newest_first = 0;
+    pq.after_time_ns = t0 + 1 * s;
+    pq.after_id = 2;   /* q1 */
+    c = run_query_q(st, &pq);
+    CHECK(c.n == 2 && !strcmp(c.ids[0], "q2") && !strcmp(c.ids[1], "q3"),
+          "query: the next page, oldest first");
+    rip_store_query rq = { .by = RIP_STORE_BY_PRINCIPAL, .value = role, .limit = 2,
+                           .newest_first = 1 };
+    c = run_query_q(st, &rq);
+    CHECK(c.n == 2 && !strcmp(c.ids[0], "q5") && !strcmp(c.ids[1], "q3"),
+          "query: a role's most recent page merges its calls and its sessions'");
+    rq.limit = 0;
+    rq.newest_first = 0;
+    rq.since_ns = t0 + 2 * s;
+    c = run_query_q(st, &rq);
+    CHECK(c.n == 2 && !strcmp(c.ids[0], "q3") && !strcmp(c.ids[1], "q5"),
+          "query: a role's events since a time");
+
     int calls = 0;
-    rip_store_query q = { RIP_STORE_BY_ACCESS_KEY, "AKIAQ1", 0, 0, 0, 0 };
+    rip_store_query q = { .by = RIP_STORE_BY_ACCESS_KEY, .value = "AKIAQ1" };
     CHECK(rip_store_query_events(st, &q, stop_row, &calls) == -42 && calls == 1,
           "query: a callback's negative value stops and is returned");
     q.value = NULL;
@@ -623,6 +657,14 @@ static void test_queries(void)
               plan_uses(path, "SELECT * FROM events WHERE (actor_arn = 'x' OR session_issuer ="
                               " 'x') ORDER BY time_ns, id", "events_session_issuer"),
           "query: the principal query uses events_actor_arn and events_session_issuer");
+    CHECK(plan_uses(path, "SELECT * FROM events WHERE actor_arn = 'x'"
+                          " ORDER BY time_ns DESC, id DESC LIMIT 5", "events_actor_arn") &&
+              !plan_uses(path, "SELECT * FROM events WHERE actor_arn = 'x'"
+                               " ORDER BY time_ns DESC, id DESC LIMIT 5", "TEMP B-TREE") &&
+              !plan_uses(path, "SELECT * FROM events WHERE session_issuer = 'x'"
+                               " AND actor_arn IS NOT 'x' ORDER BY time_ns DESC, id DESC LIMIT 5",
+                         "TEMP B-TREE"),
+          "query: a principal's most recent page is read in index order, without a sort");
     CHECK(plan_uses(path, "SELECT * FROM events WHERE source_ip = 'x' AND time_ns >= 5"
                           " ORDER BY time_ns, id", "events_source_ip"),
           "query: the source IP query uses events_source_ip");

@@ -54,6 +54,21 @@ enum rec_field {
 #define RIP_STORE_PAGE_SIZE 16384
 #endif
 
+/* Batch caps and caches (docs/SCHEMA.md "Durability"). Measured with
+ * bench/ingest.sh on 1M events: every commit rewrites each index page its
+ * events touched (nearly all leaf pages of the per-key indexes once the
+ * database is large), and every checkpoint copies them once more, so
+ * fewer, bigger commits and rarer checkpoints cut the bytes written per
+ * event by almost half; a page cache that holds the indexes stops them
+ * being read back from the file for every batch. */
+#define DEFAULT_BATCH_EVENTS 131072
+#define DEFAULT_BATCH_BYTES ((size_t)256 << 20)
+#define DEFAULT_CACHE_MIB 512
+#define READER_CACHE_MIB_MAX 128       /* the caller's connection */
+#define WAL_AUTOCHECKPOINT_PAGES 65536 /* 1 GiB of 16 KiB pages */
+#define WAL_SIZE_LIMIT ((int64_t)64 << 20)  /* what the WAL shrinks back to */
+#define MMAP_SIZE ((int64_t)2 << 30)   /* SQLite's usual ceiling is just below */
+
 typedef struct rec_span {
     uint32_t off;          /* from the record's start; SPAN_ABSENT: no value */
     uint32_t len;
@@ -174,11 +189,11 @@ static bool ts_before(struct timespec a, struct timespec b)
 void rip_store_options_init(rip_store_options *o)
 {
     memset(o, 0, sizeof(*o));
-    o->batch_events = 32768;
+    o->batch_events = DEFAULT_BATCH_EVENTS;
     o->batch_ms = 5;
-    o->batch_bytes = (size_t)64 << 20;
+    o->batch_bytes = DEFAULT_BATCH_BYTES;
     o->busy_timeout_ms = 10000;
-    o->cache_mib = 128;
+    o->cache_mib = DEFAULT_CACHE_MIB;
 }
 
 const char *rip_store_path(const char *flag)
@@ -249,7 +264,9 @@ static int open_conn(const char *path, const rip_store_options *o, bool writer,
                      sqlite3 **out, char *msg, size_t msglen)
 {
     sqlite3 *db = NULL;
-    char sql[200];
+    char sql[300];
+    unsigned cache_mib = writer || o->cache_mib < READER_CACHE_MIB_MAX ? o->cache_mib
+                                                                       : READER_CACHE_MIB_MAX;
     int flags = SQLITE_OPEN_NOMUTEX |
                 (o->read_only ? SQLITE_OPEN_READONLY
                               : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
@@ -263,8 +280,8 @@ static int open_conn(const char *path, const rip_store_options *o, bool writer,
     sqlite3_busy_timeout(db, (int)o->busy_timeout_ms);
     snprintf(sql, sizeof(sql),
              "PRAGMA cache_size = -%u; PRAGMA synchronous = %s; PRAGMA temp_store = MEMORY;"
-             " PRAGMA mmap_size = 268435456;",
-             o->cache_mib * 1024, o->sync_full ? "FULL" : "NORMAL");
+             " PRAGMA mmap_size = %" PRId64 ";",
+             cache_mib * 1024, o->sync_full ? "FULL" : "NORMAL", MMAP_SIZE);
     rc = exec_sql(db, sql);
     if (rc == 0 && !o->read_only && !writer) {
         /* Both persistent in the file; the writer connection inherits them.
@@ -276,9 +293,14 @@ static int open_conn(const char *path, const rip_store_options *o, bool writer,
         if (rc == 0)
             rc = exec_sql(db, "PRAGMA journal_mode = WAL;");
     }
-    if (rc == 0 && writer)
-        /* The writer checkpoints as it goes; keep the WAL near 64 MiB. */
-        rc = exec_sql(db, "PRAGMA wal_autocheckpoint = 16384;");
+    if (rc == 0 && writer) {
+        /* The writer checkpoints as it goes, when the WAL passes 1 GiB,
+         * and the file shrinks back to 64 MiB after a checkpoint. */
+        snprintf(sql, sizeof(sql),
+                 "PRAGMA wal_autocheckpoint = %d; PRAGMA journal_size_limit = %" PRId64 ";",
+                 WAL_AUTOCHECKPOINT_PAGES, WAL_SIZE_LIMIT);
+        rc = exec_sql(db, sql);
+    }
     if (rc) {
         set_msg(msg, msglen, "%s", sqlite3_errmsg(db));
         goto out;
@@ -427,11 +449,11 @@ int rip_store_open(const char *path, const rip_store_options *opt,
     else
         rip_store_options_init(&st->opt);
     if (!st->opt.batch_events)
-        st->opt.batch_events = 32768;
+        st->opt.batch_events = DEFAULT_BATCH_EVENTS;
     if (!st->opt.batch_bytes)
-        st->opt.batch_bytes = (size_t)64 << 20;
+        st->opt.batch_bytes = DEFAULT_BATCH_BYTES;
     if (!st->opt.cache_mib)
-        st->opt.cache_mib = 128;
+        st->opt.cache_mib = DEFAULT_CACHE_MIB;
     pthread_mutex_init(&st->mu, NULL);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -945,45 +967,80 @@ static int col_tri(sqlite3_stmt *s, int i)
     return sqlite3_column_int(s, i) != 0;
 }
 
+/* An events query, or one arm of it (arm): the columns, the key condition
+ * cond (on ?1), the time window and the page cursor, in the query's order.
+ * An arm is ordered only with a limit, and cut at it, so that its key's
+ * index is read in order and no further; the whole query then orders the
+ * arms' rows. */
+static int add_query_arm(rip_buf *sql, const rip_store_query *q, const char *cond, bool arm)
+{
+    const char *desc = q->newest_first ? " DESC" : "";
+    int rc = rip_buf_adds(sql,
+        "SELECT e.id AS id, e.time_ns AS time_ns, e.cloud, e.kind, e.format, e.provider_id,"
+        " e.account, e.region, e.actor_type, e.actor_arn, e.principal_id, e.user_name,"
+        " e.access_key, e.session_issuer, e.mfa, e.service, e.action, e.read_only,"
+        " e.error_code, e.error_message, e.source_ip, e.user_agent, e.detail_type, ");
+    if (rc == 0)
+        rc = rip_buf_adds(sql, q->with_raw ? "e.raw" : "NULL");
+    if (rc == 0)
+        rc = rip_buf_addf(sql, " FROM events e WHERE %s", cond);
+    /* ?2 since, ?3 until, ?4 cursor time, ?5 cursor id, ?6 limit. */
+    if (rc == 0 && q->since_ns)
+        rc = rip_buf_adds(sql, " AND e.time_ns >= ?2");
+    if (rc == 0 && q->until_ns)
+        rc = rip_buf_adds(sql, " AND e.time_ns < ?3");
+    if (rc == 0 && q->after_id)
+        rc = rip_buf_adds(sql, q->newest_first
+                                   ? " AND e.time_ns <= ?4 AND (e.time_ns < ?4 OR e.id < ?5)"
+                                   : " AND e.time_ns >= ?4 AND (e.time_ns > ?4 OR e.id > ?5)");
+    if (rc == 0 && (q->limit || !arm))
+        rc = rip_buf_addf(sql, " ORDER BY e.time_ns%s, e.id%s", desc, desc);
+    if (rc == 0 && q->limit)
+        rc = rip_buf_adds(sql, " LIMIT ?6");
+    return rc;
+}
+
 int rip_store_query_events(rip_store *st, const rip_store_query *q,
                            rip_store_row_fn fn, void *ud)
 {
     sqlite3_stmt *s = NULL;
     rip_buf sql = RIP_BUF_INIT;
-    int rc = 0, n = 1;
+    const char *desc;
+    int rc = 0;
 
     if (!q || !q->value || !fn) {
         set_msg(st->qmsg, sizeof(st->qmsg), "a query needs a key and a value");
         st->last = st->qmsg;
         return RIP_EINVAL;
     }
-    rc = rip_buf_adds(&sql,
-        "SELECT e.id, e.time_ns, e.cloud, e.kind, e.format, e.provider_id, e.account,"
-        " e.region, e.actor_type, e.actor_arn, e.principal_id, e.user_name, e.access_key,"
-        " e.session_issuer, e.mfa, e.service, e.action, e.read_only, e.error_code,"
-        " e.error_message, e.source_ip, e.user_agent, e.detail_type, ");
-    if (rc == 0)
-        rc = rip_buf_adds(&sql, q->with_raw ? "e.raw" : "NULL");
-    if (rc == 0)
-        rc = rip_buf_adds(&sql, " FROM events e WHERE ");
-    if (rc) {
-        set_msg(st->qmsg, sizeof(st->qmsg), "building a query: %s", rip_strerror(rc));
-        st->last = st->qmsg;
-        goto out;
-    }
+    desc = q->newest_first ? " DESC" : "";
     switch (q->by) {
     case RIP_STORE_BY_ACCESS_KEY:
-        rc = rip_buf_adds(&sql, "e.access_key = ?1");
+        rc = add_query_arm(&sql, q, "e.access_key = ?1", false);
         break;
     case RIP_STORE_BY_PRINCIPAL:
-        rc = rip_buf_adds(&sql, "(e.actor_arn = ?1 OR e.session_issuer = ?1)");
+        /* Two arms, each in the order of its own index, rather than one
+         * OR: with a limit, a role with a million events costs a page, not
+         * a million lookups and a sort. The second arm leaves out what the
+         * first one has. */
+        rc = rip_buf_adds(&sql, "SELECT * FROM (");
+        if (rc == 0)
+            rc = add_query_arm(&sql, q, "e.actor_arn = ?1", true);
+        if (rc == 0)
+            rc = rip_buf_adds(&sql, ") UNION ALL SELECT * FROM (");
+        if (rc == 0)
+            rc = add_query_arm(&sql, q, "e.session_issuer = ?1 AND e.actor_arn IS NOT ?1", true);
+        if (rc == 0)
+            rc = rip_buf_addf(&sql, ") ORDER BY time_ns%s, id%s", desc, desc);
+        if (rc == 0 && q->limit)
+            rc = rip_buf_adds(&sql, " LIMIT ?6");
         break;
     case RIP_STORE_BY_SOURCE_IP:
-        rc = rip_buf_adds(&sql, "e.source_ip = ?1");
+        rc = add_query_arm(&sql, q, "e.source_ip = ?1", false);
         break;
     case RIP_STORE_BY_RESOURCE:
-        rc = rip_buf_adds(&sql, "e.id IN (SELECT r.event_id FROM event_resources r"
-                                " WHERE r.resource_id = ?1 OR r.arn = ?1)");
+        rc = add_query_arm(&sql, q, "e.id IN (SELECT r.event_id FROM event_resources r"
+                                    " WHERE r.resource_id = ?1 OR r.arn = ?1)", false);
         break;
     default:
         set_msg(st->qmsg, sizeof(st->qmsg), "unknown query key %d", (int)q->by);
@@ -991,14 +1048,6 @@ int rip_store_query_events(rip_store *st, const rip_store_query *q,
         rc = RIP_EINVAL;
         goto out;
     }
-    if (rc == 0 && q->since_ns)
-        rc = rip_buf_addf(&sql, " AND e.time_ns >= ?%d", ++n);
-    if (rc == 0 && q->until_ns)
-        rc = rip_buf_addf(&sql, " AND e.time_ns < ?%d", ++n);
-    if (rc == 0)
-        rc = rip_buf_adds(&sql, " ORDER BY e.time_ns, e.id");
-    if (rc == 0 && q->limit)
-        rc = rip_buf_addf(&sql, " LIMIT ?%d", ++n);
     if (rc) {
         set_msg(st->qmsg, sizeof(st->qmsg), "building a query: %s", rip_strerror(rc));
         st->last = st->qmsg;
@@ -1010,14 +1059,17 @@ int rip_store_query_events(rip_store *st, const rip_store_query *q,
         qfail(st, rc, "preparing a query");
         goto out;
     }
-    n = 1;
-    sqlite3_bind_text(s, n, q->value, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 1, q->value, -1, SQLITE_STATIC);
     if (q->since_ns)
-        sqlite3_bind_int64(s, ++n, q->since_ns);
+        sqlite3_bind_int64(s, 2, q->since_ns);
     if (q->until_ns)
-        sqlite3_bind_int64(s, ++n, q->until_ns);
+        sqlite3_bind_int64(s, 3, q->until_ns);
+    if (q->after_id) {
+        sqlite3_bind_int64(s, 4, q->after_time_ns);
+        sqlite3_bind_int64(s, 5, q->after_id);
+    }
     if (q->limit)
-        sqlite3_bind_int64(s, ++n, q->limit > INT64_MAX ? INT64_MAX : (sqlite3_int64)q->limit);
+        sqlite3_bind_int64(s, 6, q->limit > INT64_MAX ? INT64_MAX : (sqlite3_int64)q->limit);
 
     for (;;) {
         int r = sqlite3_step(s);

@@ -50,12 +50,13 @@ typedef struct rip_store rip_store;
 typedef void (*rip_store_durable_fn)(void *ud, uint64_t durable_seq);
 
 typedef struct rip_store_options {
-    unsigned batch_events;     /* events per batch at most (default 32768) */
+    unsigned batch_events;     /* events per batch at most (default 131072) */
     unsigned batch_ms;         /* a batch closes this long after its first
                                   event (default 5 ms) */
-    size_t batch_bytes;        /* bytes per batch at most (default 64 MiB) */
+    size_t batch_bytes;        /* bytes per batch at most (default 256 MiB) */
     unsigned busy_timeout_ms;  /* wait for another writer (default 10000) */
-    unsigned cache_mib;        /* page cache per connection (default 128) */
+    unsigned cache_mib;        /* the writer's page cache (default 512); the
+                                  caller's connection uses at most 128 */
     int sync_full;             /* 1: fsync on every commit (power-loss safe) */
     int read_only;             /* 1: no writes, no migrations; the schema must
                                   be current */
@@ -149,6 +150,13 @@ typedef struct rip_store_query {
     int64_t until_ns;          /* time_ns < until_ns; 0: no upper bound */
     uint64_t limit;            /* at most this many rows; 0: all */
     int with_raw;              /* 1: fill row.raw with the original record */
+    int newest_first;          /* 1: newest first (time_ns, then id, both
+                                  descending): with limit, the most recent
+                                  page of a busy entity */
+    int64_t after_id;          /* paging: when not 0, only rows that come
+                                  after the row (after_time_ns, after_id) in
+                                  this query's order, i.e. the next page */
+    int64_t after_time_ns;
 } rip_store_query;
 
 /* One stored event as the callback sees it. Every slice is borrowed from
@@ -170,9 +178,13 @@ typedef struct rip_store_event_row {
 /* Return a negative value to stop; it is returned by the query. */
 typedef int (*rip_store_row_fn)(void *ud, const rip_store_event_row *row);
 
-/* Calls fn for every event matching q, oldest first (time_ns, then id).
- * Sees every committed batch, not the open one. Returns 0, RIP_EINVAL (no
- * key or value), RIP_EIO, or what fn returned to stop. */
+/* Calls fn for every event matching q, oldest first (time_ns, then id), or
+ * newest first with q->newest_first. Rows without a time sort as time 0. To
+ * page, pass the last row's time_ns and id as after_time_ns and after_id.
+ * With a limit the cost follows the limit, not how busy the entity is: each
+ * key's index is read in order and stops after limit rows. Sees every
+ * committed batch, not the open one. Returns 0, RIP_EINVAL (no key or
+ * value), RIP_EIO, or what fn returned to stop. */
 int rip_store_query_events(rip_store *st, const rip_store_query *q,
                            rip_store_row_fn fn, void *ud);
 
