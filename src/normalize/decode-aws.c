@@ -9,10 +9,14 @@
 
 #define MAX_RESOURCES 4096   /* per record; further ones are dropped */
 
-static rip_resource *alloc_resources(rip_rec *r, uint32_t n)
+/* Room for up to n resources (capped at MAX_RESOURCES: the rest of a
+ * record's resources are dropped). *cap receives the room actually
+ * allocated; callers must not write past it. */
+static rip_resource *alloc_resources(rip_rec *r, uint32_t n, uint32_t *cap)
 {
     if (n > MAX_RESOURCES)
         n = MAX_RESOURCES;
+    *cap = n;
     return n ? rip_arena_calloc(&r->dec->arena, n, sizeof(rip_resource)) : NULL;
 }
 
@@ -162,12 +166,12 @@ int rip_decode_cloudtrail(rip_rec *r, const rip_json_node *rec, rip_event *ev)
 
     n = f[CT_RESOURCES];
     if (rip_json_is(n, RIP_JSON_ARRAY) && n->skip > 1) {
-        uint32_t cnt = rip_json_count(n), i = 0;
-        rip_resource *res = alloc_resources(r, cnt);
+        uint32_t cnt = rip_json_count(n), i = 0, cap = 0;
+        rip_resource *res = alloc_resources(r, cnt, &cap);
         if (!res)
             return rip_rec_fail(r, "out of memory for %u resources", cnt);
         RIP_JSON_EACH(el, n) {
-            if (i >= MAX_RESOURCES)
+            if (i >= cap)
                 break;
             if (!rip_json_is(el, RIP_JSON_OBJECT))
                 continue;
@@ -306,7 +310,8 @@ int rip_decode_guardduty(rip_rec *r, const rip_json_node *rec, rip_event *ev)
         const rip_json_node *ak = rip_rec_get(r, res, "accessKeyDetails");
         const rip_json_node *buckets = rip_rec_get(r, res, "s3BucketDetails");
         uint32_t nb = rip_json_is(buckets, RIP_JSON_ARRAY) ? rip_json_count(buckets) : 0;
-        rip_resource *out = alloc_resources(r, nb + 5);
+        uint32_t cap = 0;
+        rip_resource *out = alloc_resources(r, nb + 5, &cap);
         uint32_t i = 0;
         if (!out)
             return rip_rec_fail(r, "out of memory for resources");
@@ -315,7 +320,7 @@ int rip_decode_guardduty(rip_rec *r, const rip_json_node *rec, rip_event *ev)
             ev->actor.principal_id = rip_rec_str(r, ak, "principalId");
             ev->actor.user = rip_rec_str(r, ak, "userName");
             ev->actor.type = rip_rec_str(r, ak, "userType");
-            if (rip_slice_present(ev->actor.access_key)) {
+            if (rip_slice_present(ev->actor.access_key) && i < cap) {
                 out[i].type = rip_slice_cstr("AWS::IAM::AccessKey");
                 out[i].id = ev->actor.access_key;
                 i++;
@@ -329,7 +334,7 @@ int rip_decode_guardduty(rip_rec *r, const rip_json_node *rec, rip_event *ev)
         };
         for (size_t k = 0; k < sizeof(one) / sizeof(one[0]); k++) {
             rip_slice v = rip_rec_pstr(r, res, one[k].path);
-            if (!rip_slice_present(v))
+            if (!rip_slice_present(v) || i >= cap)
                 continue;
             out[i].type = rip_slice_cstr(one[k].type);
             out[i].id = one[k].arn ? rip_rec_tail(v) : v;
@@ -338,7 +343,7 @@ int rip_decode_guardduty(rip_rec *r, const rip_json_node *rec, rip_event *ev)
         }
         if (nb) {
             RIP_JSON_EACH(b, buckets) {
-                if (i >= nb + 5)
+                if (i >= cap)
                     break;
                 if (!rip_json_is(b, RIP_JSON_OBJECT))
                     continue;
@@ -451,12 +456,12 @@ int rip_decode_asff(rip_rec *r, const rip_json_node *rec, rip_event *ev)
 
     n = rip_rec_get(r, rec, "Resources");
     if (rip_json_is(n, RIP_JSON_ARRAY) && n->skip > 1) {
-        uint32_t cnt = rip_json_count(n), i = 0;
-        rip_resource *res = alloc_resources(r, cnt);
+        uint32_t cnt = rip_json_count(n), i = 0, cap = 0;
+        rip_resource *res = alloc_resources(r, cnt, &cap);
         if (!res)
             return rip_rec_fail(r, "out of memory for %u resources", cnt);
         RIP_JSON_EACH(el, n) {
-            if (i >= MAX_RESOURCES)
+            if (i >= cap)
                 break;
             if (!rip_json_is(el, RIP_JSON_OBJECT))
                 continue;
