@@ -179,6 +179,65 @@ int main(void)
         tap_skip("--threads determinism # corpus not found");
     }
 
+    /* Case-insensitive contains: candidates of both cases, in either order,
+     * and a long run of the wrong one (the search must stay linear). */
+    write_file("xb.yml",
+               "title: xb\n"
+               "id: 22222222-3333-4444-5555-666666666666\n"
+               "logsource: {product: aws, service: cloudtrail}\n"
+               "detection:\n"
+               "  sel:\n"
+               "    userAgent|contains: xb\n"
+               "  condition: sel\n");
+    {
+        char path[512];
+        snprintf(path, sizeof(path), "%s/ua.jsonl", tmpdir);
+        FILE *f = fopen(path, "w");
+        const char *uas[] = { "XXXXXXXXxB", "xxxxXXXX", "aXbq", "XXXX", "xXxXxXXb" };
+        for (size_t k = 0; f && k < sizeof(uas) / sizeof(uas[0]); k++)
+            fprintf(f, "{\"eventTime\":\"2026-01-01T00:00:0%zuZ\",\"eventID\":\"u%zu\","
+                       "\"eventSource\":\"x\",\"eventName\":\"X\",\"userAgent\":\"%s\"}\n",
+                    k, k, uas[k]);
+        if (f) {
+            fputs("{\"eventTime\":\"2026-01-01T00:00:09Z\",\"eventID\":\"long\",\"eventSource\":\"x\","
+                  "\"eventName\":\"X\",\"userAgent\":\"", f);
+            for (int k = 0; k < 300000; k++)
+                fputc('X', f);
+            fputs("xB\"}\n", f);
+            fclose(f);
+        }
+    }
+    snprintf(cmd, sizeof(cmd), "%s scan --format jsonl --rules %s/xb.yml %s/ua.jsonl 2>/dev/null",
+             RIPOSTE_EXE, tmpdir, tmpdir);
+    rip_buf_reset(&out);
+    run(cmd, &out);
+    CHECK(count_lines(&out) == 4 && strstr(out.ptr, "\"u0\"") && strstr(out.ptr, "\"u2\"") &&
+              strstr(out.ptr, "\"u4\"") && strstr(out.ptr, "\"long\"") && !strstr(out.ptr, "\"u1\"") &&
+              !strstr(out.ptr, "\"u3\""),
+          "contains is case-insensitive over candidates of both cases (%zu hits)", count_lines(&out));
+
+    /* Correlation windows at the edge of time: a year-long timeframe over
+     * events dated 1678 must not wrap the window (UBSan checks it too). */
+    write_file("old.yml",
+               "title: old burst\n"
+               "id: 33333333-4444-5555-6666-777777777777\n"
+               "logsource: {product: aws, service: cloudtrail}\n"
+               "detection:\n"
+               "  sel: {eventName: CreateUser}\n"
+               "  timeframe: 365d\n"
+               "  condition: sel | count() by userIdentity.arn > 1\n");
+    write_file("old.jsonl",
+               "{\"eventTime\":\"1678-01-02T00:00:00Z\",\"eventID\":\"o1\",\"eventSource\":\"iam.amazonaws.com\","
+               "\"eventName\":\"CreateUser\",\"userIdentity\":{\"arn\":\"arn:aws:iam::1:user/a\"}}\n"
+               "{\"eventTime\":\"1678-01-03T00:00:00Z\",\"eventID\":\"o2\",\"eventSource\":\"iam.amazonaws.com\","
+               "\"eventName\":\"CreateUser\",\"userIdentity\":{\"arn\":\"arn:aws:iam::1:user/a\"}}\n");
+    snprintf(cmd, sizeof(cmd), "%s scan --format jsonl --rules %s/old.yml %s/old.jsonl 2>&1",
+             RIPOSTE_EXE, tmpdir, tmpdir);
+    rip_buf_reset(&out);
+    rc = run(cmd, &out);
+    CHECK(rc == 1 && strstr(out.ptr, "\"correlation\"") && !strstr(out.ptr, "runtime error"),
+          "a 365-day window over events of 1678 fires once, without overflow (exit %d)", rc);
+
     /* rules: the built-in rules are valid and pass their own test cases. */
     snprintf(cmd, sizeof(cmd), "%s rules validate 2>&1", RIPOSTE_EXE);
     rip_buf_reset(&out);

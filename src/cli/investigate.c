@@ -657,7 +657,11 @@ int rip_inv_add(rip_investigation *inv, const rip_store_event_row *row)
         return rc;
 
     rip_inv_session *s = inv->nsessions ? &inv->sessions[inv->nsessions - 1] : NULL;
-    if (!s || (row->time_ns && s->sum.last_ns && row->time_ns - s->sum.last_ns > inv->gap_ns)) {
+    int64_t gap = 0;   /* saturates: times span 1678..2261, their difference may not fit */
+    bool new_session = !s || (row->time_ns && s->sum.last_ns &&
+                              (__builtin_sub_overflow(row->time_ns, s->sum.last_ns, &gap) ||
+                               gap > inv->gap_ns));
+    if (new_session) {
         if (grow((void **)&inv->sessions, &inv->sessions_alloc, inv->nsessions + 1,
                  sizeof(*inv->sessions)) < 0)
             return RIP_ENOMEM;

@@ -526,6 +526,21 @@ static int fire_window(rip_corr_engine *c, const corr_def *d, group *g, uint32_t
     return r;
 }
 
+/* Event times come from the input (any year the time parser accepts) and
+ * timespans from rules (up to ~290 years): window bounds saturate instead
+ * of overflowing, so no timestamp can wrap a window around. */
+static int64_t sat_add(int64_t a, int64_t b)
+{
+    int64_t r;
+    return __builtin_add_overflow(a, b, &r) ? (b > 0 ? INT64_MAX : INT64_MIN) : r;
+}
+
+static int64_t sat_sub(int64_t a, int64_t b)
+{
+    int64_t r;
+    return __builtin_sub_overflow(a, b, &r) ? (b > 0 ? INT64_MIN : INT64_MAX) : r;
+}
+
 static int64_t span_of(const corr_def *d)
 {
     /* No timespan: the whole input is one window. */
@@ -538,10 +553,10 @@ static int close_windows(rip_corr_engine *c, const corr_def *d, group *g, int64_
                          rip_corr_hit_fn fire, void *ud)
 {
     int64_t span = span_of(d);
-    while (g->n > 0 && (now == INT64_MAX || g->e[0]->obs.time_ns < now - span)) {
+    while (g->n > 0 && (now == INT64_MAX || g->e[0]->obs.time_ns < sat_sub(now, span))) {
         int64_t start = g->e[0]->obs.time_ns;
         uint32_t to = 0;
-        while (to < g->n && g->e[to]->obs.time_ns <= start + span)
+        while (to < g->n && g->e[to]->obs.time_ns <= sat_add(start, span))
             to++;
         if (window_holds(g, d, 0, to)) {
             int r = fire_window(c, d, g, 0, to, fire, ud);
@@ -577,7 +592,7 @@ int rip_corr_observe(rip_corr_engine *c, const rip_corr_obs *obs,
     lru_unlink(c, g);
     lru_push_front(c, g);
 
-    if (g->newest != INT64_MIN && obs->time_ns < g->newest - span) {
+    if (g->newest != INT64_MIN && obs->time_ns < sat_sub(g->newest, span)) {
         c->stats.late_dropped++;
         return 0;
     }
@@ -617,7 +632,7 @@ int rip_corr_observe(rip_corr_engine *c, const rip_corr_obs *obs,
         d->c->type == RIP_SIGMA_CORR_TEMPORAL_ORDERED) {
         /* Drop what fell out of the window of the newest observation. */
         uint32_t old = 0;
-        while (old < g->n && g->e[old]->obs.time_ns < g->newest - span)
+        while (old < g->n && g->e[old]->obs.time_ns < sat_sub(g->newest, span))
             old++;
         if (old)
             group_drop_front(c, g, old);
@@ -627,7 +642,7 @@ int rip_corr_observe(rip_corr_engine *c, const rip_corr_obs *obs,
             int r = fire_window(c, d, g, 0, g->n, fire, ud);
             /* One hit per burst: the events that fired are spent, and the
              * group stays quiet until a timespan after the last of them. */
-            g->quiet_until = g->e[g->n - 1]->obs.time_ns + (span < INT64_MAX / 4 ? span : 0);
+            g->quiet_until = sat_add(g->e[g->n - 1]->obs.time_ns, span < INT64_MAX / 4 ? span : 0);
             group_drop_front(c, g, g->n);
             if (r < 0)
                 return r;

@@ -74,6 +74,10 @@ static bool fold_eq(const char *a, const char *lit, size_t n)
     return true;
 }
 
+/* Case-insensitive substring search. The next position of each case of the
+ * literal's first byte is remembered and searched again only once passed,
+ * so the haystack is scanned once per case: linear, whatever the input
+ * (a rescan per candidate was quadratic on "XXXX..." against "xb"). */
 static bool fold_contains(const char *h, size_t hn, const char *lit, size_t ln)
 {
     if (ln == 0)
@@ -84,11 +88,19 @@ static bool fold_contains(const char *h, size_t hn, const char *lit, size_t ln)
     unsigned char up = (c0 >= 'a' && c0 <= 'z') ? (unsigned char)(c0 - 32) : c0;
     const char *end = h + hn - ln + 1;
     const char *p = h;
+    const char *q1 = NULL, *q2 = NULL;
+    bool q1_gone = false, q2_gone = up == c0;
     while (p < end) {
-        /* jump to the next byte that could start a match */
-        const char *q1 = memchr(p, c0, (size_t)(end - p));
-        const char *q2 = up != c0 ? memchr(p, up, (size_t)(q1 ? q1 - p : end - p)) : NULL;
-        const char *q = q2 ? q2 : q1;
+        if (!q1_gone && (!q1 || q1 < p)) {
+            q1 = memchr(p, c0, (size_t)(end - p));
+            q1_gone = q1 == NULL;
+        }
+        if (!q2_gone && (!q2 || q2 < p)) {
+            q2 = memchr(p, up, (size_t)(end - p));
+            q2_gone = q2 == NULL;
+        }
+        const char *q = q1_gone ? (q2_gone ? NULL : q2)
+                                : (q2_gone || q1 < q2 ? q1 : q2);
         if (!q)
             return false;
         if (fold_eq(q + 1, lit + 1, ln - 1))
