@@ -241,7 +241,8 @@ static void obs_move(obs_list *to, obs_list *from)
         *from = tmp;
         return;
     }
-    for (size_t k = 0; k < from->n; k++) {
+    size_t k = 0;
+    for (; k < from->n; k++) {
         if (to->n == to->alloc) {
             size_t na = to->alloc * 2;
             rip_corr_obs **nv = realloc(to->v, na * sizeof(*nv));
@@ -251,9 +252,9 @@ static void obs_move(obs_list *to, obs_list *from)
             to->alloc = na;
         }
         to->v[to->n++] = from->v[k];
-        from->v[k] = NULL;
     }
-    from->n = 0;
+    memmove(from->v, from->v + k, (from->n - k) * sizeof(*from->v));
+    from->n -= k;
 }
 
 /* Hands what the worker produced for its file to the main thread (or, with
@@ -333,8 +334,13 @@ static void scan_one(scan_worker *w, size_t i)
             }
             size_t take = nl ? (size_t)(nl - w->data.ptr) + 1 : w->data.len;
             f->bytes += take;
-            if (rip_decode_ndjson_chunk(&w->dec, in->path, w->data.ptr, take, &index, &line) < 0)
+            int dr = rip_decode_ndjson_chunk(&w->dec, in->path, w->data.ptr, take, &index, &line);
+            if (dr < 0) {
+                /* Out of memory, or a callback stopped: say so, never skip silently. */
+                if (!w->failed)
+                    w->failed = dr;
                 break;
+            }
             scan_publish(w, 0);
             memmove(w->data.ptr, w->data.ptr + take, w->data.len - take);
             w->data.len -= take;
@@ -355,7 +361,10 @@ static void scan_one(scan_worker *w, size_t i)
         }
         if (r == 0) {
             int gz = rip_input_is_gzip(w->data.ptr, w->data.len);
-            rip_decode_buffer(&w->dec, in->path, w->data.ptr, w->data.len);
+            int dr = rip_decode_buffer(&w->dec, in->path, w->data.ptr, w->data.len);
+            /* RIP_EFORMAT was already reported record by record. */
+            if (dr < 0 && dr != RIP_EFORMAT && !w->failed)
+                w->failed = dr;
             /* Throughput is counted in JSON bytes, inflated when gzipped. */
             f->bytes = gz ? w->dec.inflated.len : w->data.len;
         }
@@ -365,7 +374,10 @@ static void scan_one(scan_worker *w, size_t i)
         f->read_err = r;
         rip_buf_addf(&w->err, "riposte: cannot read '%s': %s\n", in->path, rip_strerror(r));
     } else if (w->failed) {
-        rip_buf_addf(&w->err, "riposte: '%s': %s\n", in->path, rip_strerror(w->failed));
+        f->read_err = w->failed;   /* the exit status says something was lost */
+        rip_buf_addf(&w->err, "riposte: '%s': %s; the rest of this file was not scanned\n",
+                     in->path, rip_strerror(w->failed));
+        w->failed = 0;
     }
     scan_publish(w, 1);
 }
