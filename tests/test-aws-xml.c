@@ -205,6 +205,14 @@ static void shapes(void)
     char msg[64] = "bad signature abcdef0123456789 here";
     rip_aws_redact(msg, sizeof(msg), "abcdef0123456789");
     CHECK(!strcmp(msg, "bad signature <redacted> here"), "redact");
+    /* A message truncated in the middle of a long secret (a session token)
+     * must not keep the part it has. */
+    char cut[64] = "token FQoGZXIvYXdzEJr//////////wEaDNrZ";
+    rip_aws_redact(cut, sizeof(cut), "FQoGZXIvYXdzEJr//////////wEaDNrZxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+    CHECK(!strcmp(cut, "token <redacted>"), "redact a secret cut off at the end (%s)", cut);
+    char safe[64] = "short FQoG prefix only";
+    rip_aws_redact(safe, sizeof(safe), "FQoGZXIvYXdzEJr//////////wEaDNrZxxxx");
+    CHECK(!strcmp(safe, "short FQoG prefix only"), "a short common prefix is left alone");
 }
 
 static void limits(void)

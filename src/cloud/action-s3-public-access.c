@@ -1,6 +1,7 @@
 /* action-s3-public-access.c — s3.block_public_access (one bucket) and
  * s3.account_block_public_access (the account, through S3 Control): all
  * four Block Public Access settings on. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -120,12 +121,26 @@ static const rip_action_param account_params[] = {
 };
 
 /* slot[1] = account id. */
+/* An AWS account id is exactly 12 digits. It becomes the host name prefix
+ * of the S3 Control endpoint, so anything else could send the signed
+ * request (and its session token) to another host. */
+static bool is_account_id(const char *s)
+{
+    size_t n = 0;
+    for (; s[n]; n++)
+        if (s[n] < '0' || s[n] > '9')
+            return false;
+    return n == 12;
+}
+
 static int account_id(rip_action_ctx *ctx)
 {
     if (ctx->slot[1][0])
         return 0;
     const char *given = act_param(ctx, "account_id");
     if (given) {
+        if (!is_account_id(given))
+            return act_fail(ctx, RIP_EINVAL, "account_id: expected 12 digits, got '%.40s'", given);
         snprintf(ctx->slot[1], sizeof(ctx->slot[1]), "%s", given);
         return 0;
     }
@@ -139,8 +154,10 @@ static int account_id(rip_action_ctx *ctx)
         snprintf(ctx->slot[1], sizeof(ctx->slot[1]), "%s",
                  rip_aws_xml_text(x.root, "GetCallerIdentityResult/Account", ""));
     rip_aws_xml_release(&x);
-    if (rc == 0 && !ctx->slot[1][0])
-        rc = act_fail(ctx, RIP_EIO, "sts GetCallerIdentity returned no account");
+    if (rc == 0 && !is_account_id(ctx->slot[1])) {
+        rc = act_fail(ctx, RIP_EIO, "sts GetCallerIdentity returned no valid account id");
+        ctx->slot[1][0] = '\0';
+    }
     return rc;
 }
 

@@ -184,6 +184,20 @@ void rip_aws_redact(char *s, size_t cap, const char *needle)
         memmove(p + sizeof(mark) - 1, p + nl, tail + 1);
         memcpy(p, mark, sizeof(mark) - 1);
     }
+    /* A message cut to fit its buffer may end in the first part of a secret
+     * (a session token is longer than the message field): redact a tail of
+     * 16 or more characters that is the start of the needle. */
+    size_t sl = strlen(s);
+    for (size_t i = 0; i + 16 <= sl; i++) {
+        size_t rest = sl - i;
+        if (rest < nl && memcmp(s + i, needle, rest) == 0) {
+            if (i + sizeof(mark) <= cap)
+                memcpy(s + i, mark, sizeof(mark));
+            else
+                s[i] = '\0';
+            return;
+        }
+    }
 }
 
 void rip_aws_parse_error(const char *body, size_t len, const char *content_type,
