@@ -750,6 +750,19 @@ int cmd_scan(int argc, char **argv)
     nstarted = 0;
     if (ctx.corr && rip_corr_flush(ctx.corr, on_corr_hit, &co) < 0)
         rip_cli_error("correlation: out of memory");
+    if (ctx.corr) {
+        /* Correlation state given up must be said, not only counted. */
+        rip_corr_stats cs;
+        rip_corr_get_stats(ctx.corr, &cs);
+        if (cs.groups_dropped)
+            rip_cli_warn("correlation: %llu groups dropped to stay within the memory budget "
+                         "(%zu MiB); correlations over them may be missed",
+                         (unsigned long long)cs.groups_dropped, (size_t)(RIP_CORR_DEFAULT_BUDGET >> 20));
+        if (cs.late_dropped)
+            rip_cli_warn("correlation: %llu matches arrived more than a timespan out of event-time "
+                         "order and were not counted (give files in time order)",
+                         (unsigned long long)cs.late_dropped);
+    }
     sum.hits += co.hits;
     sum.seconds = now_s() - t0;
     sum.rules = rip_sigma_rule_count(rs);

@@ -43,7 +43,7 @@ static int has_policy(rip_action_ctx *ctx, const char *kind, const char *name)
 
 static int attach_check(rip_action_ctx *ctx)
 {
-    const char *kind = NULL, *name = NULL;
+    const char *kind = "User", *name = "";   /* set by target() */
     int rc = target(ctx, &kind, &name);
     if (rc < 0)
         return rc;
@@ -58,7 +58,7 @@ static int attach_check(rip_action_ctx *ctx)
 
 static int attach_run(rip_action_ctx *ctx)
 {
-    const char *kind = NULL, *name = NULL;
+    const char *kind = "User", *name = "";   /* set by target() */
     char op[32];
     int rc = target(ctx, &kind, &name);
     if (rc < 0)
@@ -79,7 +79,7 @@ static int attach_run(rip_action_ctx *ctx)
 
 static int attach_verify(rip_action_ctx *ctx)
 {
-    const char *kind = NULL, *name = NULL;
+    const char *kind = "User", *name = "";   /* set by target() */
     int rc = target(ctx, &kind, &name);
     if (rc < 0)
         return rc;
@@ -101,7 +101,7 @@ const rip_action rip_action_iam_attach_deny_all = {
 
 static int detach_check(rip_action_ctx *ctx)
 {
-    const char *kind = NULL, *name = NULL;
+    const char *kind = "User", *name = "";   /* set by target() */
     int rc = target(ctx, &kind, &name);
     if (rc < 0)
         return rc;
@@ -116,7 +116,7 @@ static int detach_check(rip_action_ctx *ctx)
 
 static int detach_run(rip_action_ctx *ctx)
 {
-    const char *kind = NULL, *name = NULL;
+    const char *kind = "User", *name = "";   /* set by target() */
     char op[32];
     int rc = target(ctx, &kind, &name);
     if (rc < 0)
@@ -135,7 +135,7 @@ static int detach_run(rip_action_ctx *ctx)
 
 static int detach_verify(rip_action_ctx *ctx)
 {
-    const char *kind = NULL, *name = NULL;
+    const char *kind = "User", *name = "";   /* set by target() */
     int rc = target(ctx, &kind, &name);
     if (rc < 0)
         return rc;

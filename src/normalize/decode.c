@@ -952,12 +952,16 @@ static int decode_ndjson_at(rip_decoder *dec, const char *path, const char *data
             continue;
         }
         /* The whitespace after the value is left to the loop above, which
-         * counts its newlines (a value inside one line holds none). */
+         * counts its newlines. */
         rip_slice text = rip_json_text(rip_json_root(&dec->doc));
         size_t vend = (size_t)(text.ptr + text.len - data);
+        uint32_t inner_lines = dec->doc.newlines;
         rc = decode_value(&r, rip_json_root(&dec->doc));
         if (rc < 0)
             return rc;
+        /* A value written over several lines (not NDJSON, but accepted):
+         * the lines it spans still count. */
+        line += inner_lines;
         pos = vend;
     }
     *indexp = index;

@@ -93,6 +93,17 @@ static inline const char *skip_ws(const char *p, const char *end)
     return p;
 }
 
+/* As skip_ws(), counting the line feeds skipped (only whitespace between
+ * tokens can hold one: strings cannot). Compact JSON never enters the loop. */
+static inline const char *skip_ws_nl(const char *p, const char *end, uint32_t *nl)
+{
+    while (p < end && ws_table[(uint8_t)*p]) {
+        *nl += *p == '\n';
+        p++;
+    }
+    return p;
+}
+
 /* Validates one UTF-8 sequence starting at p (whose first byte is >= 0x80).
  * Returns its length, or 0 if it is not valid UTF-8 (RFC 3629: no overlongs,
  * no surrogates, nothing above U+10FFFF). */
@@ -324,7 +335,7 @@ static int parse(rip_json_doc *d, const char *src, size_t len, int prefix,
     const char *p = src, *end = src + len;
     const char *errat = NULL, *errmsg = NULL;
     int errcode = RIP_ESYNTAX;
-    uint32_t depth = 0, count = 0;
+    uint32_t depth = 0, count = 0, newlines = 0;
     int r;
 
     d->count = 0;
@@ -371,7 +382,7 @@ static int parse(rip_json_doc *d, const char *src, size_t len, int prefix,
 #define ERR(at, code, msg) \
     do { errat = (at); errcode = (code); errmsg = (msg); goto error; } while (0)
 
-    p = skip_ws(p, end);
+    p = skip_ws_nl(p, end, &newlines);
     if (p >= end)
         ERR(p, RIP_ETRUNC, "expected a JSON value, got end of input");
 
@@ -412,7 +423,7 @@ value: {
             stack[depth * 2] = count - 1;
             stack[depth * 2 + 1] = 1;   /* members started, counting this first one */
             depth++;
-            p = skip_ws(p + 1, end);
+            p = skip_ws_nl(p + 1, end, &newlines);
             if (unlikely(p >= end))
                 ERR(p, RIP_ETRUNC, c == '{' ? "unterminated object" : "unterminated array");
             if ((c == '{' && *p == '}') || (c == '[' && *p == ']'))
@@ -508,7 +519,7 @@ key: {
         if (likely(p < end && *p == ':')) {
             p++;
         } else {
-            p = skip_ws(p, end);
+            p = skip_ws_nl(p, end, &newlines);
             if (p >= end)
                 ERR(p, RIP_ETRUNC, "expected ':' after object key, got end of input");
             if (*p != ':')
@@ -516,7 +527,7 @@ key: {
             p++;
         }
         if (unlikely(p >= end || ws_table[(uint8_t)*p]))
-            p = skip_ws(p, end);
+            p = skip_ws_nl(p, end, &newlines);
         if (unlikely(p >= end))
             ERR(p, RIP_ETRUNC, "expected a value after ':', got end of input");
         goto value;
@@ -529,7 +540,7 @@ after_value:
         uint32_t top = stack[(depth - 1) * 2];
         uint32_t *members = &stack[(depth - 1) * 2 + 1];
         if (unlikely(p >= end || ws_table[(uint8_t)*p])) {
-            p = skip_ws(p, end);
+            p = skip_ws_nl(p, end, &newlines);
             if (p >= end)
                 ERR(p, RIP_ETRUNC, nodes[top].type == RIP_JSON_OBJECT ? "unterminated object"
                                                                        : "unterminated array");
@@ -538,7 +549,7 @@ after_value:
             if (likely(*p == ',')) {
                 p++;
                 if (unlikely(p >= end || *p != '"')) {
-                    p = skip_ws(p, end);
+                    p = skip_ws_nl(p, end, &newlines);
                     if (p >= end)
                         ERR(p, RIP_ETRUNC, "unterminated object");
                     if (*p != '"')
@@ -555,7 +566,7 @@ after_value:
         if (likely(*p == ',')) {
             p++;
             if (unlikely(p >= end || ws_table[(uint8_t)*p]))
-                p = skip_ws(p, end);
+                p = skip_ws_nl(p, end, &newlines);
             if (p >= end)
                 ERR(p, RIP_ETRUNC, "unterminated array");
             if (unlikely(++*members > max_members))
@@ -584,6 +595,7 @@ close: {
     }
 
 done:
+    d->newlines = newlines;
     p = skip_ws(p, end);
     if (!prefix && p < end)
         ERR(p, RIP_ESYNTAX, "unexpected data after the JSON value");

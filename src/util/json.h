@@ -84,6 +84,8 @@ typedef struct rip_json_doc {
     uint32_t stack_alloc;
     const char *src;         /* borrowed input of the last successful parse */
     size_t srclen;
+    uint32_t newlines;       /* line feeds inside the last parsed value (in the
+                                whitespace between its tokens; not the trailing one) */
     rip_json_limits limits;
     rip_arena arena;         /* decoded strings; reset by every parse */
 } rip_json_doc;
