@@ -307,6 +307,9 @@ static void format_text(rip_buf *b, const rip_investigation *inv, rip_store_key 
         rip_buf_adds(b, "\n");
         for (size_t i = 0; i < inv->nleftovers; i++)
             add_leftover(b, &inv->leftovers[i]);
+        if (inv->leftovers_dropped)
+            rip_buf_addf(b, "  ... and %" PRIu64 " more not listed (at most %d are; narrow with --since/--until)\n",
+                         inv->leftovers_dropped, RIP_INV_MAX_LEFTOVERS);
     } else {
         rip_buf_adds(b, "\nleft behind: nothing created, shared or changed by a successful call\n");
     }

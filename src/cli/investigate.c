@@ -418,6 +418,61 @@ static bool opt_eq(const char *a, const char *b)
 
 /* Records one thing left behind (or, for a deletion rule, marks the
  * matching earlier one removed). Strings are copied into the arena. */
+static uint64_t leftover_hash(const char *type, const char *id, const char *on)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    const char *parts[3] = { type, id, on ? on : "" };
+    for (int k = 0; k < 3; k++) {
+        for (const unsigned char *p = (const unsigned char *)parts[k]; *p; p++)
+            h = (h ^ *p) * 0x100000001b3ULL;
+        h = (h ^ 0xff) * 0x100000001b3ULL;
+    }
+    return h;
+}
+
+/* The listed, not yet removed leftover with this (type, id, on), or NULL.
+ * Constant time through the index (a linear scan was quadratic). */
+static rip_inv_leftover *leftover_find(rip_investigation *inv, const char *type, const char *id,
+                                       const char *on)
+{
+    if (!inv->leftover_index_cap)
+        return NULL;
+    size_t mask = inv->leftover_index_cap - 1;
+    for (size_t h = leftover_hash(type, id, on) & mask;; h = (h + 1) & mask) {
+        uint32_t v = inv->leftover_index[h];
+        if (!v)
+            return NULL;
+        rip_inv_leftover *l = &inv->leftovers[v - 1];
+        if (!l->removed_ns && !strcmp(l->type, type) && !strcmp(l->id, id) && opt_eq(l->on, on))
+            return l;
+    }
+}
+
+static int leftover_index_add(rip_investigation *inv, size_t i)
+{
+    if ((i + 1) * 2 > inv->leftover_index_cap) {
+        size_t ncap = inv->leftover_index_cap ? inv->leftover_index_cap * 2 : 256;
+        while ((i + 1) * 2 > ncap)
+            ncap *= 2;
+        uint32_t *nt = calloc(ncap, sizeof(*nt));
+        if (!nt)
+            return RIP_ENOMEM;
+        free(inv->leftover_index);
+        inv->leftover_index = nt;
+        inv->leftover_index_cap = ncap;
+        for (size_t k = 0; k < i; k++)   /* rebuild with the entries so far */
+            if (leftover_index_add(inv, k) < 0)
+                return RIP_ENOMEM;
+    }
+    const rip_inv_leftover *l = &inv->leftovers[i];
+    size_t mask = inv->leftover_index_cap - 1;
+    size_t h = leftover_hash(l->type, l->id, l->on) & mask;
+    while (inv->leftover_index[h])
+        h = (h + 1) & mask;
+    inv->leftover_index[h] = (uint32_t)(i + 1);
+    return 0;
+}
+
 static int emit(leftover_ctx *c, const leftover_rule *r, rip_slice id, const char *on,
                 const char *detail)
 {
@@ -426,19 +481,20 @@ static int emit(leftover_ctx *c, const leftover_rule *r, rip_slice id, const cha
     char *idz = rip_arena_strndup(&inv->arena, id.ptr, id.len);
     if (!idz)
         return RIP_ENOMEM;
-    for (size_t i = inv->nleftovers; i-- > 0;) {
-        rip_inv_leftover *l = &inv->leftovers[i];
-        if (l->removed_ns || strcmp(l->type, r->type) || strcmp(l->id, idz) ||
-            !opt_eq(l->on, on))
-            continue;
+    rip_inv_leftover *found = leftover_find(inv, r->type, idz, on);
+    if (found) {
         if (!r->verb) {
-            l->removed_ns = row->time_ns ? row->time_ns : 1;
-            l->removed_by = dup_slice(&inv->arena, row->action);
+            found->removed_ns = row->time_ns ? row->time_ns : 1;
+            found->removed_by = dup_slice(&inv->arena, row->action);
         }
         return 0;  /* already listed */
     }
     if (!r->verb)
         return 0;
+    if (inv->nleftovers >= RIP_INV_MAX_LEFTOVERS) {
+        inv->leftovers_dropped++;
+        return 0;
+    }
     if (grow((void **)&inv->leftovers, &inv->leftovers_alloc, inv->nleftovers + 1,
              sizeof(*inv->leftovers)) < 0)
         return RIP_ENOMEM;
@@ -452,7 +508,7 @@ static int emit(leftover_ctx *c, const leftover_rule *r, rip_slice id, const cha
         .region = dup_slice(&inv->arena, row->region),
     };
     inv->nleftovers++;
-    return 0;
+    return leftover_index_add(inv, inv->nleftovers - 1);
 }
 
 /* Values joined with ", " into the arena; NULL when there are none. */
@@ -630,6 +686,7 @@ void rip_inv_release(rip_investigation *inv)
     free(inv->sessions);
     free(inv->events);
     free(inv->leftovers);
+    free(inv->leftover_index);
     rip_json_doc_release(&inv->doc);
     rip_arena_release(&inv->arena);
     memset(inv, 0, sizeof(*inv));

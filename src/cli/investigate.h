@@ -90,6 +90,10 @@ typedef struct rip_inv_options {
     size_t max_events;         /* 0: RIP_INV_DEFAULT_MAX_EVENTS */
 } rip_inv_options;
 
+/* Things left behind listed at most (a principal that created a million keys
+ * is reported with the first ones and a count of the rest). */
+#define RIP_INV_MAX_LEFTOVERS 10000
+
 typedef struct rip_investigation {
     int64_t gap_ns;
     size_t max_events;
@@ -101,6 +105,9 @@ typedef struct rip_investigation {
     size_t nsessions, sessions_alloc;
     rip_inv_leftover *leftovers;
     size_t nleftovers, leftovers_alloc;
+    uint64_t leftovers_dropped;  /* past RIP_INV_MAX_LEFTOVERS (counted, not listed) */
+    uint32_t *leftover_index;    /* open addressing on (type, id, on): index + 1 */
+    size_t leftover_index_cap;
     rip_arena arena;
     rip_json_doc doc;          /* parses the records of calls in the table */
 } rip_investigation;

@@ -376,7 +376,9 @@ void rip_report_wwwh(const rip_report_incident *r, int part, rip_buf *b, rip_rep
             const rip_report_activity *a = &r->activity[i];
             if (i)
                 rip_buf_adds(b, " ");
-            rip_buf_addf(b, "The %s ", rip_report_entity_label(a->entity_type));
+            rip_buf_adds(b, "The ");
+            esc(b, rip_report_entity_label(a->entity_type), 0);   /* escaped too: a label may be a raw type */
+            rip_buf_adds(b, " ");
             esc(b, a->entity, 1);
             rip_buf_addf(b, " made %" PRIu64 " %s (%" PRIu64 " failed) in %" PRIu64 " %s",
                          a->events, a->events == 1 ? "call" : "calls", a->errors, a->sessions,
