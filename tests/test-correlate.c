@@ -228,6 +228,16 @@ int main(void)
     feed(&h, 51, "GetSecretValue", "arn:e", "5.5.5.5", "api");
     feed(&h, 52, "GetSecretValue", "arn:e", "5.5.5.5", "ssh");
     CHECK(count_title(&h, "Many secrets") == 1, "value_count: the third distinct secret fires");
+    /* Values that left the window no longer count: two secrets, then a third
+     * after the 10-minute window has moved past them. */
+    feed(&h, 300, "GetSecretValue", "arn:v", "5.5.5.6", "one");
+    feed(&h, 301, "GetSecretValue", "arn:v", "5.5.5.6", "two");
+    feed(&h, 320, "GetSecretValue", "arn:v", "5.5.5.6", "three");
+    feed(&h, 321, "GetSecretValue", "arn:v", "5.5.5.6", "three");
+    CHECK(count_title(&h, "Many secrets") == 1, "value_count: values that left the window are not counted");
+    feed(&h, 322, "GetSecretValue", "arn:v", "5.5.5.6", "four");
+    feed(&h, 323, "GetSecretValue", "arn:v", "5.5.5.6", "one");
+    CHECK(count_title(&h, "Many secrets") == 2, "value_count: three distinct values back inside the window fire");
 
     /* temporal_ordered: launch before key does not fire; key then launch does. */
     feed(&h, 60, "RunInstances", "arn:f", "9.9.9.9", NULL);

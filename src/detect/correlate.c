@@ -50,6 +50,12 @@ typedef struct group {
     int64_t newest;
     int64_t quiet_until;            /* no new hit before this time (one per burst) */
     size_t bytes;
+    /* value_count: how many entries hold each value (by its 64-bit hash), so
+     * the distinct count is kept as entries come and go instead of recounted
+     * (which was O(entries x distinct) per observation). */
+    uint64_t *vhash;
+    uint32_t *vcount;
+    uint32_t vcap, vused, ndistinct;
 } group;
 
 struct rip_corr_engine {
@@ -186,6 +192,8 @@ static void group_free(group *g)
 {
     for (uint32_t i = 0; i < g->n; i++)
         free(g->e[i]);
+    free(g->vhash);
+    free(g->vcount);
     free(g->e);
     free(g->key);
     free(g);
@@ -420,10 +428,67 @@ static size_t entry_size(const entry *e)
            strlen(e->obs.event_id) + 1 + strlen(e->obs.path) + 1;
 }
 
+/* Adds delta (+1/-1) to the count of value hash h. 0 or RIP_ENOMEM. */
+static int value_count_add(group *g, uint64_t h, int delta)
+{
+    if (delta > 0 && (g->vused + 1) * 2 > g->vcap) {
+        /* Grow and rehash, dropping the values whose count fell to zero. */
+        uint32_t ncap = g->vcap ? g->vcap * 2 : 16;
+        while (g->ndistinct * 2 + 2 > ncap)
+            ncap *= 2;
+        uint64_t *nh = calloc(ncap, sizeof(*nh));
+        uint32_t *nc = calloc(ncap, sizeof(*nc));
+        if (!nh || !nc) {
+            free(nh);
+            free(nc);
+            return RIP_ENOMEM;
+        }
+        uint32_t used = 0;
+        for (uint32_t i = 0; i < g->vcap; i++) {
+            if (!g->vcount[i])
+                continue;
+            uint32_t j = (uint32_t)g->vhash[i] & (ncap - 1);
+            while (nc[j])
+                j = (j + 1) & (ncap - 1);
+            nh[j] = g->vhash[i];
+            nc[j] = g->vcount[i];
+            used++;
+        }
+        free(g->vhash);
+        free(g->vcount);
+        g->vhash = nh;
+        g->vcount = nc;
+        g->vcap = ncap;
+        g->vused = used;
+    }
+    if (!g->vcap)
+        return 0;
+    uint32_t j = (uint32_t)h & (g->vcap - 1);
+    for (uint32_t probes = 0; probes < g->vcap; probes++, j = (j + 1) & (g->vcap - 1)) {
+        if (g->vhash[j] == h && (g->vcount[j] || delta > 0)) {
+            if (delta > 0 && g->vcount[j]++ == 0)
+                g->ndistinct++;
+            else if (delta < 0 && --g->vcount[j] == 0)
+                g->ndistinct--;
+            return 0;
+        }
+        if (!g->vcount[j] && g->vhash[j] == 0 && delta > 0) {
+            g->vhash[j] = h;
+            g->vcount[j] = 1;
+            g->vused++;
+            g->ndistinct++;
+            return 0;
+        }
+    }
+    return 0;
+}
+
 /* Removes the first k entries of g. */
 static void group_drop_front(rip_corr_engine *c, group *g, uint32_t k)
 {
     for (uint32_t i = 0; i < k; i++) {
+        if (g->e[i]->obs.value)
+            value_count_add(g, g->e[i]->value_hash, -1);
         size_t sz = entry_size(g->e[i]);
         g->bytes -= sz;
         c->stats.bytes -= sz;
@@ -494,7 +559,9 @@ static bool window_holds(const group *g, const corr_def *d, uint32_t from, uint3
     case RIP_SIGMA_CORR_EVENT_COUNT:
         return cmp_holds(d->c->cmp, (int64_t)(to - from), d->c->threshold);
     case RIP_SIGMA_CORR_VALUE_COUNT:
-        return cmp_holds(d->c->cmp, distinct_values(g, from, to), d->c->threshold);
+        return cmp_holds(d->c->cmp,
+                         from == 0 && to == g->n ? (int64_t)g->ndistinct : distinct_values(g, from, to),
+                         d->c->threshold);
     case RIP_SIGMA_CORR_TEMPORAL:
     case RIP_SIGMA_CORR_TEMPORAL_ORDERED:
         return temporal_holds(g, d, from, to);
@@ -622,6 +689,8 @@ int rip_corr_observe(rip_corr_engine *c, const rip_corr_obs *obs,
     memmove(g->e + pos + 1, g->e + pos, (g->n - pos) * sizeof(*g->e));
     g->e[pos] = e;
     g->n++;
+    if (e->obs.value && value_count_add(g, e->value_hash, +1) < 0)
+        return RIP_ENOMEM;
     size_t sz = entry_size(e);
     g->bytes += sz;
     c->stats.bytes += sz;
