@@ -51,9 +51,19 @@ void cmd_action_usage(FILE *out);
 int cmd_incident(int argc, char **argv);
 void cmd_incident_usage(FILE *out);
 
+int cmd_playbook(int argc, char **argv);
+void cmd_playbook_usage(FILE *out);
+/* Loads riposte's built-in playbooks (compiled into the binary) into s.
+ * 0, or the first RIP_E* a playbook gave (problems go to s's callback). */
+struct rip_playbook_set;
+int rip_cli_load_builtin_playbooks(struct rip_playbook_set *s);
+
 int cmd_investigate(int argc, char **argv);
 void cmd_investigate_usage(FILE *out);
 int cmd_report(int argc, char **argv);
 void cmd_report_usage(FILE *out);
+
+int cmd_inventory(int argc, char **argv);
+void cmd_inventory_usage(FILE *out);
 
 #endif

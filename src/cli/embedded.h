@@ -15,4 +15,8 @@ typedef struct rip_embedded_file {
 extern const rip_embedded_file rip_builtin_rules[];
 extern const size_t rip_builtin_rules_count;
 
+/* The playbooks under playbooks/ at build time; the list ends with a zero row. */
+extern const rip_embedded_file rip_builtin_playbooks[];
+extern const size_t rip_builtin_playbooks_count;
+
 #endif

@@ -15,8 +15,10 @@ static const rip_command commands[] = {
     { "ingest", "decode logs and store their events in the database (deduplicated)", cmd_ingest, cmd_ingest_usage },
     { "incident", "list, show, annotate, assign and progress incidents", cmd_incident, cmd_incident_usage },
     { "action", "list and run response actions against AWS (dry-run, idempotent)", cmd_action, cmd_action_usage },
+    { "playbook", "validate, list and show response playbooks", cmd_playbook, cmd_playbook_usage },
     { "investigate", "everything one access key, principal, IP or resource did, as sessions", cmd_investigate, cmd_investigate_usage },
     { "report", "an incident's post-mortem report (Markdown or one self-contained HTML file)", cmd_report, cmd_report_usage },
+    { "inventory", "snapshot, list and show an account's assets and how they relate", cmd_inventory, cmd_inventory_usage },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

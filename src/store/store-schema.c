@@ -187,6 +187,20 @@ const rip_store_migration rip_store_migrations[] = {
       " PRIMARY KEY (finding_id, event_id));"
       "CREATE INDEX finding_events_event ON finding_events (event_id);"
       "ALTER TABLE incidents ADD COLUMN merged_into BIGINT REFERENCES incidents (id);" },
+
+    { 5, "asset relations",
+      /* The inventory's edges: an asset points at another asset (or at a
+       * thing riposte does not keep as an asset, such as a volume) by type
+       * and provider id, so a relation survives the target being synced
+       * later, or never. Replaced as a whole each time the asset is put. */
+      "CREATE TABLE asset_relations ("
+      " asset_id BIGINT NOT NULL REFERENCES assets (id),"
+      " target_type TEXT NOT NULL,"
+      " target_id TEXT NOT NULL,"
+      " PRIMARY KEY (asset_id, target_type, target_id));"
+      "CREATE INDEX asset_relations_target ON asset_relations (target_type, target_id);"
+      "CREATE INDEX assets_type ON assets (type);"
+      "CREATE INDEX assets_resource ON assets (resource_id);" },
 };
 
 const size_t rip_store_nmigrations =

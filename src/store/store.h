@@ -394,4 +394,74 @@ void rip_store_incident_free(rip_store_incident *inc);
 int rip_store_incident_events(rip_store *st, int64_t incident, int with_raw,
                               rip_store_row_fn fn, void *ud);
 
+/* ---- assets and their relations (store-assets.c) ----
+ *
+ * The inventory (docs/SCHEMA.md "assets", "asset_relations"): one row per
+ * (cloud, account, type, resource id), its tags and detail as JSON text,
+ * and its relations to other assets by (type, id). The store keeps what it
+ * is given; src/inventory names the types and builds the JSON. Same
+ * connection and thread rules as findings and incidents: wrap a whole
+ * snapshot in rip_store_begin() / rip_store_commit().
+ */
+
+/* A relation: this asset points at target_type target_id. */
+typedef struct rip_store_asset_rel {
+    const char *target_type;   /* "security_group", "subnet", "vpc", "user", ... */
+    const char *target_id;     /* provider id ("sg-0abc", a user name) */
+} rip_store_asset_rel;
+
+/* An asset to put. Required: cloud, type, resource_id. Tags and detail are
+ * JSON text (an object) or NULL. */
+typedef struct rip_store_asset {
+    const char *cloud, *account, *region, *type, *resource_id, *arn, *name;
+    const char *tags;
+    const char *detail;
+    int64_t updated_ns;        /* 0: now */
+    const rip_store_asset_rel *rels;
+    size_t nrels;
+} rip_store_asset;
+
+/* Inserts a, or updates the row with the same (cloud, account, type,
+ * resource_id), and replaces its relations with a->rels. Returns 0 and sets
+ * *id (when non-NULL) to the row's id, or RIP_EINVAL, RIP_EIO. */
+int rip_store_put_asset(rip_store *st, const rip_store_asset *a, int64_t *id);
+
+/* Deletes the assets of one snapshot scope that the snapshot did not put
+ * (updated_ns < before_ns), with their relations: cloud and type required;
+ * account and region NULL mean any. Assets an exposure points at are kept.
+ * Returns 0 and sets *removed (when non-NULL), or RIP_EINVAL, RIP_EIO. */
+int rip_store_prune_assets(rip_store *st, const char *cloud, const char *account,
+                           const char *region, const char *type, int64_t before_ns,
+                           uint64_t *removed);
+
+/* One stored asset as a callback sees it. Strings are NUL-terminated (NULL
+ * when absent) and valid during the callback only. */
+typedef struct rip_store_asset_row {
+    int64_t id;
+    const char *cloud, *account, *region, *type, *resource_id, *arn, *name;
+    const char *tags, *detail;
+    int64_t updated_ns;
+    const rip_store_asset_rel *rels;   /* sorted by type, then id */
+    size_t nrels;
+} rip_store_asset_row;
+
+typedef int (*rip_store_asset_fn)(void *ud, const rip_store_asset_row *row);
+
+/* Which assets rip_store_list_assets() reads; NULL fields match anything. */
+typedef struct rip_store_asset_filter {
+    const char *type;
+    const char *resource_id;
+    const char *account;
+    const char *region;
+} rip_store_asset_filter;
+
+/* Calls fn for every asset matching f (NULL: all), ordered by type, account,
+ * region and resource id. Returns 0, RIP_EIO, RIP_ENOMEM, or what fn
+ * returned (negative) to stop. */
+int rip_store_list_assets(rip_store *st, const rip_store_asset_filter *f,
+                          rip_store_asset_fn fn, void *ud);
+
+/* Number of rows in assets. */
+int rip_store_count_assets(rip_store *st, uint64_t *count);
+
 #endif

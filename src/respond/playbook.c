@@ -1,0 +1,1189 @@
+/* playbook.c — reads playbook YAML into the model and checks it all:
+ * keys, actions and their parameters, template expressions, approvals and
+ * the order of the steps. See playbook.h for the invariants and
+ * docs/PLAYBOOKS.md for the format. */
+#include "respond/playbook.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cloud/actions.h"
+#include "correlate/entity.h"
+#include "correlate/incident.h"
+#include "respond/yaml-tree.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+#define PB_DIR_DEPTH_MAX 16
+#define PB_KEY_MAX 256
+
+struct rip_playbook_set {
+    rip_arena arena;
+    rip_playbook **v;
+    size_t n, alloc;
+    rip_pb_diag_fn fn;
+    void *ud;
+    unsigned errors;
+};
+
+/* One file being read. */
+typedef struct pb_ctx {
+    rip_playbook_set *set;
+    rip_arena *a;
+    const char *file;
+    unsigned nerr;
+    int limit;                 /* a limit was hit: RIP_ELIMIT */
+} pb_ctx;
+
+/* A steps.ID reference found in a step's expressions. */
+typedef struct pb_ref {
+    const char *id;
+    uint32_t line;
+    const char *key;
+} pb_ref;
+
+typedef struct pb_refs {
+    pb_ref v[RIP_PB_MAX_STEPS * 4];
+    size_t n;
+} pb_refs;
+
+static const char *const on_timeout_names[] = { "reject", "approve", "escalate" };
+static const char *const on_failure_names[] = { "abort", "continue", "escalate" };
+static const char *const step_kind_names[] = { "action", "notify" };
+
+const char *rip_pb_on_timeout_name(rip_pb_on_timeout v)
+{
+    return (unsigned)v < 3 ? on_timeout_names[v] : "?";
+}
+
+const char *rip_pb_on_failure_name(rip_pb_on_failure v)
+{
+    return (unsigned)v < 3 ? on_failure_names[v] : "?";
+}
+
+const char *rip_pb_step_kind_name(rip_pb_step_kind v)
+{
+    return (unsigned)v < 2 ? step_kind_names[v] : "?";
+}
+
+/* ---- problems ---- */
+
+static void pb_report(rip_playbook_set *s, const char *file, uint32_t line, const char *key,
+                      const char *text)
+{
+    char msg[1536];
+    s->errors++;
+    if (line && key && *key)
+        snprintf(msg, sizeof(msg), "playbook '%s' line %u: %s: %s", file, line, key, text);
+    else if (line)
+        snprintf(msg, sizeof(msg), "playbook '%s' line %u: %s", file, line, text);
+    else
+        snprintf(msg, sizeof(msg), "playbook '%s': %s", file, text);
+    if (s->fn) {
+        rip_pb_diag d = { file, line, key ? key : "", text, msg };
+        s->fn(s->ud, &d);
+    }
+}
+
+static void pb_err(pb_ctx *c, uint32_t line, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void pb_err(pb_ctx *c, uint32_t line, const char *key, const char *fmt, ...)
+{
+    char text[1024];
+    va_list ap;
+    c->nerr++;
+    if (c->nerr > RIP_PB_MAX_ERRORS)
+        return;
+    if (c->nerr == RIP_PB_MAX_ERRORS) {
+        pb_report(c->set, c->file, line, key, "too many errors; the rest are not shown");
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    pb_report(c->set, c->file, line, key, text);
+}
+
+static const char *kind_name(const yt_node *n)
+{
+    return n->kind == YT_MAP ? "a map" : n->kind == YT_SEQ ? "a list" : "a string";
+}
+
+/* ---- small readers ---- */
+
+/* Checks that every key of map is in allowed (NULL-terminated). */
+static void check_keys(pb_ctx *c, const yt_node *map, const char *path,
+                       const char *const *allowed)
+{
+    for (uint32_t i = 0; i < map->n; i++) {
+        const yt_node *k = map->kids[2 * i];
+        bool ok = false;
+        for (const char *const *a = allowed; *a; a++)
+            if (!strcmp(*a, k->str))
+                ok = true;
+        if (ok)
+            continue;
+        char want[512];
+        size_t w = 0;
+        want[0] = '\0';
+        for (const char *const *a = allowed; *a && w < sizeof(want); a++)
+            w += (size_t)snprintf(want + w, sizeof(want) - w, "%s%s", a == allowed ? "" : ", ",
+                                  *a);
+        pb_err(c, k->line, path, "unknown key '%s' (expected %s)", k->str, want);
+    }
+}
+
+static const yt_node *map_get(const yt_node *map, const char *key, const yt_node **keynode)
+{
+    for (uint32_t i = 0; i < map->n; i++)
+        if (!strcmp(map->kids[2 * i]->str, key)) {
+            if (keynode)
+                *keynode = map->kids[2 * i];
+            return map->kids[2 * i + 1];
+        }
+    return NULL;
+}
+
+static const char *key_path(pb_ctx *c, const char *base, const char *key)
+{
+    char buf[PB_KEY_MAX];
+    if (base && *base)
+        snprintf(buf, sizeof(buf), "%s.%s", base, key);
+    else
+        snprintf(buf, sizeof(buf), "%s", key);
+    const char *r = rip_arena_strndup(c->a, buf, strlen(buf));
+    return r ? r : key;
+}
+
+/* A string value; NULL (with an error) when it is not a scalar. */
+static const char *scalar(pb_ctx *c, const yt_node *v, const char *path)
+{
+    if (v->kind != YT_SCALAR) {
+        pb_err(c, v->line, path, "expected a string, found %s", kind_name(v));
+        return NULL;
+    }
+    if (yt_is_null(v)) {
+        pb_err(c, v->line, path, "expected a value, found nothing");
+        return NULL;
+    }
+    return v->str;
+}
+
+/* A string or a list of strings. 0 or -1 (reported). */
+static int strs(pb_ctx *c, const yt_node *v, const char *path, rip_pb_strs *out)
+{
+    if (v->kind == YT_SCALAR) {
+        const char *s = scalar(c, v, path);
+        if (!s)
+            return -1;
+        out->v = rip_arena_alloc(c->a, sizeof(*out->v));
+        if (!out->v)
+            return -1;
+        out->v[0] = s;
+        out->n = 1;
+        return 0;
+    }
+    if (v->kind != YT_SEQ) {
+        pb_err(c, v->line, path, "expected a string or a list of strings, found a map");
+        return -1;
+    }
+    if (v->n == 0) {
+        pb_err(c, v->line, path, "expected at least one item, found an empty list");
+        return -1;
+    }
+    out->v = rip_arena_calloc(c->a, v->n, sizeof(*out->v));
+    if (!out->v)
+        return -1;
+    int rc = 0;
+    for (uint32_t i = 0; i < v->n; i++) {
+        const char *s = scalar(c, v->kids[i], path);
+        if (!s)
+            rc = -1;
+        out->v[i] = s;
+    }
+    out->n = v->n;
+    return rc;
+}
+
+/* "90", "90s", "15m", "2h", "1d" → seconds in 1..max. 0 or -1. */
+static int duration(pb_ctx *c, const yt_node *v, const char *path, uint32_t max, uint32_t *out)
+{
+    const char *s = scalar(c, v, path);
+    if (!s)
+        return -1;
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(s, &end, 10);
+    unsigned long long mul = 1;
+    if (end == s || s[0] == '-' || s[0] == '+' || errno)
+        goto bad;
+    if (*end) {
+        if (end[1])
+            goto bad;
+        switch (*end) {
+        case 's': mul = 1; break;
+        case 'm': mul = 60; break;
+        case 'h': mul = 3600; break;
+        case 'd': mul = 86400; break;
+        default: goto bad;
+        }
+    }
+    if (n == 0 || n > max || n * mul > max) {
+        pb_err(c, v->line, path, "duration '%s' is out of range (1s to %us)", s, max);
+        return -1;
+    }
+    *out = (uint32_t)(n * mul);
+    return 0;
+bad:
+    pb_err(c, v->line, path, "expected a duration such as 90s, 15m, 2h or 1d, found '%s'", s);
+    return -1;
+}
+
+static int pick(pb_ctx *c, const yt_node *v, const char *path, const char *const *names,
+                int count, int *out)
+{
+    const char *s = scalar(c, v, path);
+    if (!s)
+        return -1;
+    for (int i = 0; i < count; i++)
+        if (!strcmp(names[i], s)) {
+            *out = i;
+            return 0;
+        }
+    char want[256];
+    size_t w = 0;
+    for (int i = 0; i < count; i++)
+        w += (size_t)snprintf(want + w, sizeof(want) - w, "%s%s", i ? ", " : "", names[i]);
+    pb_err(c, v->line, path, "unknown value '%s' (expected %s)", s, want);
+    return -1;
+}
+
+static int severity(pb_ctx *c, const yt_node *v, const char *path, int *out)
+{
+    const char *s = scalar(c, v, path);
+    if (!s)
+        return -1;
+    int r = rip_severity_rank(s);
+    if (r < 0) {
+        pb_err(c, v->line, path,
+               "unknown severity '%s' (expected informational, low, medium, high or critical)", s);
+        return -1;
+    }
+    *out = r;
+    return 0;
+}
+
+static bool is_ident(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > RIP_PB_ID_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_'))
+            return false;
+    }
+    return true;
+}
+
+/* ---- expressions ---- */
+
+static const char *const incident_fields[] = {
+    "id", "title", "severity", "account", "region", "status", "phase", "finding_type",
+    "rule_id", "user_name", "role_name", NULL,
+};
+
+static bool name_char(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '_' || ch == '-' || ch == ':' || ch == '/';
+}
+
+/* Checks the reference s[0..n) (spaces around allowed). On success, a
+ * steps.ID reference's id is copied to step (stepcap bytes; "" otherwise).
+ * 0 or RIP_ESYNTAX with err. */
+static int ref_check(const char *s, size_t n, char *step, size_t stepcap, char *err,
+                     size_t errlen)
+{
+    char parts[5][128];
+    size_t np = 0;
+    while (n && (*s == ' ' || *s == '\t'))
+        s++, n--;
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    if (step && stepcap)
+        step[0] = '\0';
+    if (n == 0) {
+        snprintf(err, errlen, "empty expression");
+        return RIP_ESYNTAX;
+    }
+    size_t i = 0;
+    while (i <= n) {
+        size_t j = i;
+        while (j < n && name_char(s[j]))
+            j++;
+        if (j == i || (j < n && s[j] != '.')) {
+            snprintf(err, errlen, "bad expression '%.*s' (expected a dotted name such as "
+                     "incident.entities.access_key)", (int)n, s);
+            return RIP_ESYNTAX;
+        }
+        if (np == 5 || j - i >= sizeof(parts[0])) {
+            snprintf(err, errlen, "expression '%.*s' is too long", (int)n, s);
+            return RIP_ESYNTAX;
+        }
+        memcpy(parts[np], s + i, j - i);
+        parts[np++][j - i] = '\0';
+        i = j + 1;
+    }
+    if (!strcmp(parts[0], "incident")) {
+        if (np == 2)
+            for (const char *const *f = incident_fields; *f; f++)
+                if (!strcmp(*f, parts[1]))
+                    return 0;
+        if (np == 3 && !strcmp(parts[1], "entities")) {
+            rip_entity_kind k;
+            if (rip_entity_kind_parse(parts[2], &k) == 0)
+                return 0;
+            snprintf(err, errlen, "unknown entity '%s' in '%.*s' (expected access_key, "
+                     "principal, role, instance, bucket, security_group or source_ip)",
+                     parts[2], (int)n, s);
+            return RIP_ESYNTAX;
+        }
+        if (np == 3 && (!strcmp(parts[1], "resource_tags") || !strcmp(parts[1], "facts")))
+            return 0;
+        snprintf(err, errlen, "unknown incident field in '%.*s' (expected incident.FIELD, "
+                 "incident.entities.KIND, incident.facts.KEY or incident.resource_tags.KEY)", (int)n, s);
+        return RIP_ESYNTAX;
+    }
+    if (!strcmp(parts[0], "steps")) {
+        if ((np == 4 && !strcmp(parts[2], "outputs")) ||
+            (np == 3 && !strcmp(parts[2], "status"))) {
+            if (step && stepcap)
+                snprintf(step, stepcap, "%s", parts[1]);
+            return 0;
+        }
+        snprintf(err, errlen, "bad step reference '%.*s' (expected steps.ID.outputs.NAME or "
+                 "steps.ID.status)", (int)n, s);
+        return RIP_ESYNTAX;
+    }
+    snprintf(err, errlen, "unknown expression root '%s' (expected incident or steps)", parts[0]);
+    return RIP_ESYNTAX;
+}
+
+typedef int (*ref_fn)(void *ud, const char *step);
+
+/* Walks every ${{ }} of t: checks each and reports step references to fn. */
+static int template_walk(const char *t, char *err, size_t errlen, ref_fn fn, void *ud)
+{
+    size_t count = 0;
+    for (const char *p = strstr(t, "${{"); p; p = strstr(p, "${{")) {
+        const char *q = strstr(p + 3, "}}");
+        if (!q) {
+            snprintf(err, errlen, "unterminated '${{' (expected '}}')");
+            return RIP_ESYNTAX;
+        }
+        if (++count > RIP_PB_MAX_TEMPLATES) {
+            snprintf(err, errlen, "more than %d expressions in one value", RIP_PB_MAX_TEMPLATES);
+            return RIP_ESYNTAX;
+        }
+        char step[128];
+        int rc = ref_check(p + 3, (size_t)(q - p - 3), step, sizeof(step), err, errlen);
+        if (rc < 0)
+            return rc;
+        if (step[0] && fn)
+            fn(ud, step);
+        p = q + 2;
+    }
+    return 0;
+}
+
+int rip_pb_template_check(const char *t, char *err, size_t errlen)
+{
+    return template_walk(t, err, errlen, NULL, NULL);
+}
+
+typedef struct ref_sink {
+    pb_ctx *c;
+    pb_refs *refs;
+    uint32_t line;
+    const char *key;
+} ref_sink;
+
+static int sink_ref(void *ud, const char *step)
+{
+    ref_sink *r = ud;
+    if (r->refs->n == sizeof(r->refs->v) / sizeof(r->refs->v[0]))
+        return 0;
+    const char *id = rip_arena_strndup(r->c->a, step, strlen(step));
+    if (!id)
+        return RIP_ENOMEM;
+    r->refs->v[r->refs->n++] = (pb_ref){ id, r->line, r->key };
+    return 0;
+}
+
+static void template(pb_ctx *c, const char *t, uint32_t line, const char *key, pb_refs *refs)
+{
+    char err[512];
+    ref_sink sink = { c, refs, line, key };
+    if (template_walk(t, err, sizeof(err), sink_ref, &sink) < 0)
+        pb_err(c, line, key, "%s", err);
+}
+
+/* when: REF, REF == 'text', REF != 'text', bare or inside ${{ }}. */
+static void condition(pb_ctx *c, const char *t, uint32_t line, const char *key, pb_refs *refs)
+{
+    char err[512];
+    size_t n = strlen(t);
+    const char *s = t;
+    while (n && (*s == ' ' || *s == '\t'))
+        s++, n--;
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    if (n >= 5 && !strncmp(s, "${{", 3) && !strncmp(s + n - 2, "}}", 2)) {
+        s += 3;
+        n -= 5;
+    }
+    size_t refn = n;
+    for (size_t i = 0; i + 1 < n; i++)
+        if ((s[i] == '=' || s[i] == '!') && s[i + 1] == '=') {
+            refn = i;
+            const char *r = s + i + 2;
+            size_t rn = n - i - 2;
+            while (rn && *r == ' ')
+                r++, rn--;
+            if (rn < 2 || (r[0] != '\'' && r[0] != '"') || r[rn - 1] != r[0] ||
+                memchr(r + 1, r[0], rn - 2)) {
+                pb_err(c, line, key, "bad condition '%s' (expected REF == 'text' or "
+                       "REF != 'text')", t);
+                return;
+            }
+            break;
+        }
+    char step[128];
+    if (ref_check(s, refn, step, sizeof(step), err, sizeof(err)) < 0) {
+        pb_err(c, line, key, "%s", err);
+        return;
+    }
+    if (step[0]) {
+        ref_sink sink = { c, refs, line, key };
+        sink_ref(&sink, step);
+    }
+}
+
+/* ---- trigger ---- */
+
+static void parse_trigger(pb_ctx *c, const yt_node *v, rip_pb_trigger *tr)
+{
+    static const char *const keys[] = {
+        "finding_types", "rule_ids", "tags", "min_severity", "accounts", "resource_tags", NULL,
+    };
+    tr->min_severity = -1;
+    if (v->kind != YT_MAP) {
+        pb_err(c, v->line, "trigger", "expected a map, found %s", kind_name(v));
+        return;
+    }
+    check_keys(c, v, "trigger", keys);
+    const yt_node *x;
+    if ((x = map_get(v, "finding_types", NULL)))
+        strs(c, x, "trigger.finding_types", &tr->finding_types);
+    if ((x = map_get(v, "rule_ids", NULL)))
+        strs(c, x, "trigger.rule_ids", &tr->rule_ids);
+    if ((x = map_get(v, "tags", NULL)))
+        strs(c, x, "trigger.tags", &tr->tags);
+    if ((x = map_get(v, "accounts", NULL)))
+        strs(c, x, "trigger.accounts", &tr->accounts);
+    if ((x = map_get(v, "min_severity", NULL)))
+        severity(c, x, "trigger.min_severity", &tr->min_severity);
+    if ((x = map_get(v, "resource_tags", NULL))) {
+        if (x->kind != YT_MAP || x->n == 0) {
+            pb_err(c, x->line, "trigger.resource_tags", "expected a map of tag: value, found %s",
+                   x->kind == YT_MAP ? "an empty map" : kind_name(x));
+        } else {
+            tr->resource_tags = rip_arena_calloc(c->a, x->n, sizeof(*tr->resource_tags));
+            if (tr->resource_tags) {
+                for (uint32_t i = 0; i < x->n; i++) {
+                    const yt_node *val = x->kids[2 * i + 1];
+                    const char *s = scalar(c, val, "trigger.resource_tags");
+                    tr->resource_tags[i] = (rip_pb_kv){ x->kids[2 * i]->str, s, val->line };
+                }
+                tr->nresource_tags = x->n;
+            }
+        }
+    }
+    if (!tr->finding_types.n && !tr->rule_ids.n && !tr->tags.n &&
+        !map_get(v, "finding_types", NULL) && !map_get(v, "rule_ids", NULL) &&
+        !map_get(v, "tags", NULL))
+        pb_err(c, v->kline, "trigger",
+               "a trigger needs finding_types, rule_ids or tags (else it matches every incident)");
+}
+
+/* ---- steps ---- */
+
+static void parse_approval(pb_ctx *c, const yt_node *v, const char *path, rip_pb_approval *ap)
+{
+    static const char *const keys[] = { "who", "timeout", "on_timeout", NULL };
+    ap->required = true;
+    ap->timeout_s = 3600;
+    ap->on_timeout = RIP_PB_TIMEOUT_REJECT;
+    if (v->kind != YT_MAP) {
+        pb_err(c, v->line, path, "expected a map with who, timeout and on_timeout, found %s",
+               kind_name(v));
+        return;
+    }
+    check_keys(c, v, path, keys);
+    const yt_node *x;
+    const char *kp = key_path(c, path, "who");
+    if (!(x = map_get(v, "who", NULL))) {
+        pb_err(c, v->kline, path, "missing key 'who' (roles or chat user ids who may approve)");
+    } else if (strs(c, x, kp, &ap->who) == 0) {
+        for (size_t i = 0; i < ap->who.n; i++) {
+            const char *w = ap->who.v[i];
+            const char *colon = strchr(w, ':');
+            bool ok = colon && colon[1] &&
+                      ((colon - w == 4 && !strncmp(w, "role", 4)) ||
+                       (colon - w == 5 && !strncmp(w, "slack", 5)));
+            for (const char *p = colon ? colon + 1 : w; ok && *p; p++)
+                if (!name_char(*p) || *p == ':' || *p == '/')
+                    ok = false;
+            if (!ok)
+                pb_err(c, x->kind == YT_SEQ ? x->kids[i]->line : x->line, kp,
+                       "approver '%s' is not role:NAME or slack:USERID", w);
+        }
+    }
+    if ((x = map_get(v, "timeout", NULL)))
+        duration(c, x, key_path(c, path, "timeout"), RIP_PB_APPROVAL_TIMEOUT_MAX,
+                 &ap->timeout_s);
+    int e;
+    if ((x = map_get(v, "on_timeout", NULL)) &&
+        pick(c, x, key_path(c, path, "on_timeout"), on_timeout_names, 3, &e) == 0)
+        ap->on_timeout = (rip_pb_on_timeout)e;
+}
+
+static void parse_params(pb_ctx *c, const yt_node *v, const char *path, const rip_action *act,
+                         rip_pb_step *st, pb_refs *refs)
+{
+    if (v->kind != YT_MAP) {
+        pb_err(c, v->line, path, "expected a map of parameter: value, found %s", kind_name(v));
+        return;
+    }
+    st->params = rip_arena_calloc(c->a, v->n ? v->n : 1, sizeof(*st->params));
+    if (!st->params)
+        return;
+    for (uint32_t i = 0; i < v->n; i++) {
+        const yt_node *k = v->kids[2 * i], *val = v->kids[2 * i + 1];
+        const char *kp = key_path(c, path, k->str);
+        if (act) {
+            bool known = false;
+            for (const rip_action_param *p = act->params; p && p->name; p++)
+                if (!strcmp(p->name, k->str))
+                    known = true;
+            if (!known) {
+                char want[512];
+                size_t w = 0;
+                want[0] = '\0';
+                for (const rip_action_param *p = act->params; p && p->name; p++)
+                    w += (size_t)snprintf(want + w, sizeof(want) - w, "%s%s",
+                                          p == act->params ? "" : ", ", p->name);
+                pb_err(c, k->line, path, "unknown parameter '%s' for action '%s' (expected %s)",
+                       k->str, act->name, want);
+                continue;
+            }
+        }
+        const char *s = scalar(c, val, kp);
+        if (!s)
+            continue;
+        template(c, s, val->line, kp, refs);
+        st->params[st->nparams++] = (rip_pb_kv){ k->str, s, val->line };
+    }
+}
+
+static void parse_notify(pb_ctx *c, const yt_node *v, const char *path, rip_pb_step *st,
+                         pb_refs *refs)
+{
+    static const char *const keys[] = { "channel", "severity", "message", NULL };
+    st->notify_channel = "default";
+    st->notify_severity = 2;
+    if (v->kind != YT_MAP) {
+        pb_err(c, v->line, path, "expected a map with channel, severity and message, found %s",
+               kind_name(v));
+        return;
+    }
+    check_keys(c, v, path, keys);
+    const yt_node *x;
+    if ((x = map_get(v, "channel", NULL))) {
+        const char *kp = key_path(c, path, "channel");
+        const char *s = scalar(c, x, kp);
+        if (s && !is_ident(s))
+            pb_err(c, x->line, kp, "bad channel '%s' (expected lowercase letters, digits, - and _)",
+                   s);
+        else if (s)
+            st->notify_channel = s;
+    }
+    if ((x = map_get(v, "severity", NULL)))
+        severity(c, x, key_path(c, path, "severity"), &st->notify_severity);
+    if (!(x = map_get(v, "message", NULL))) {
+        pb_err(c, v->kline, path, "missing key 'message'");
+    } else {
+        const char *kp = key_path(c, path, "message");
+        if ((st->notify_message = scalar(c, x, kp)))
+            template(c, st->notify_message, x->line, kp, refs);
+    }
+}
+
+static void parse_step(pb_ctx *c, const yt_node *v, size_t idx, rip_pb_step *st, pb_refs *refs)
+{
+    static const char *const keys[] = {
+        "id", "name", "action", "params", "notify", "when", "approval", "retry", "timeout",
+        "on_failure", "verify", "needs", NULL,
+    };
+    char pbuf[PB_KEY_MAX];
+    st->line = v->line;
+    st->retry_attempts = 1;
+    st->timeout_s = 300;
+    snprintf(pbuf, sizeof(pbuf), "steps[%zu]", idx);
+    if (v->kind != YT_MAP) {
+        pb_err(c, v->line, pbuf, "expected a map, found %s", kind_name(v));
+        return;
+    }
+    const yt_node *x, *k;
+    if (!(x = map_get(v, "id", NULL))) {
+        pb_err(c, v->line, pbuf, "missing key 'id'");
+    } else if ((st->id = scalar(c, x, key_path(c, pbuf, "id")))) {
+        if (!is_ident(st->id)) {
+            pb_err(c, x->line, key_path(c, pbuf, "id"),
+                   "bad step id '%s' (expected up to %d lowercase letters, digits, - and _)",
+                   st->id, RIP_PB_ID_MAX);
+            st->id = NULL;
+        } else {
+            snprintf(pbuf, sizeof(pbuf), "steps.%s", st->id);
+        }
+    }
+    const char *path = rip_arena_strndup(c->a, pbuf, strlen(pbuf));
+    if (!path)
+        return;
+    check_keys(c, v, path, keys);
+    if ((x = map_get(v, "needs", NULL))) {
+        rip_pb_strs n = { 0 };
+        const char *kp = key_path(c, path, "needs");
+        if (strs(c, x, kp, &n) == 0)
+            for (size_t i = 0; i < n.n; i++) {
+                uint32_t line = x->kind == YT_SEQ ? x->kids[i]->line : x->line;
+                ref_sink sink = { c, refs, line, kp };
+                sink_ref(&sink, n.v[i]);
+            }
+    }
+
+    if ((x = map_get(v, "name", NULL)))
+        st->name = scalar(c, x, key_path(c, path, "name"));
+
+    const yt_node *action = map_get(v, "action", &k);
+    const yt_node *notify = map_get(v, "notify", NULL);
+    const yt_node *params = map_get(v, "params", NULL);
+    const rip_action *act = NULL;
+    if (action && notify) {
+        pb_err(c, k->line, path, "a step has 'action' or 'notify', not both");
+    } else if (!action && !notify) {
+        pb_err(c, v->line, path, "missing key 'action' or 'notify'");
+    } else if (notify) {
+        st->kind = RIP_PB_STEP_NOTIFY;
+        parse_notify(c, notify, key_path(c, path, "notify"), st, refs);
+        if (params)
+            pb_err(c, params->line, key_path(c, path, "params"),
+                   "'params' belongs to an action step");
+    } else {
+        st->kind = RIP_PB_STEP_ACTION;
+        const char *kp = key_path(c, path, "action");
+        if ((st->action = scalar(c, action, kp)) && !(act = rip_action_find(st->action)))
+            pb_err(c, action->line, kp, "unknown action '%s' (see 'riposte action list')",
+                   st->action);
+        if (params)
+            parse_params(c, params, key_path(c, path, "params"), act, st, refs);
+        for (const rip_action_param *p = act ? act->params : NULL; p && p->name; p++) {
+            if (!p->required)
+                continue;
+            bool have = params && params->kind == YT_MAP && map_get(params, p->name, NULL);
+            if (!have)
+                pb_err(c, params ? params->kline : action->line,
+                       key_path(c, path, "params"),
+                       "missing parameter '%s' required by action '%s'", p->name, act->name);
+        }
+    }
+    if ((x = map_get(v, "when", NULL))) {
+        const char *kp = key_path(c, path, "when");
+        if ((st->when = scalar(c, x, kp)))
+            condition(c, st->when, x->line, kp, refs);
+    }
+    if ((x = map_get(v, "approval", NULL)))
+        parse_approval(c, x, key_path(c, path, "approval"), &st->approval);
+    if ((x = map_get(v, "retry", NULL))) {
+        static const char *const rkeys[] = { "attempts", "backoff", NULL };
+        const char *rp = key_path(c, path, "retry");
+        if (x->kind != YT_MAP) {
+            pb_err(c, x->line, rp, "expected a map with attempts and backoff, found %s",
+                   kind_name(x));
+        } else {
+            check_keys(c, x, rp, rkeys);
+            const yt_node *y;
+            st->retry_backoff_s = 5;
+            if ((y = map_get(x, "attempts", NULL))) {
+                const char *kp = key_path(c, rp, "attempts");
+                const char *s = scalar(c, y, kp);
+                char *end = NULL;
+                long n = s ? strtol(s, &end, 10) : 0;
+                if (s && (*end || n < 1 || n > RIP_PB_RETRY_MAX))
+                    pb_err(c, y->line, kp, "expected a number of attempts from 1 to %d, found '%s'",
+                           RIP_PB_RETRY_MAX, s);
+                else if (s)
+                    st->retry_attempts = (uint32_t)n;
+            }
+            if ((y = map_get(x, "backoff", NULL)))
+                duration(c, y, key_path(c, rp, "backoff"), 3600, &st->retry_backoff_s);
+        }
+    }
+    if ((x = map_get(v, "timeout", NULL)))
+        duration(c, x, key_path(c, path, "timeout"), RIP_PB_TIMEOUT_MAX, &st->timeout_s);
+    int e;
+    if ((x = map_get(v, "on_failure", NULL)) &&
+        pick(c, x, key_path(c, path, "on_failure"), on_failure_names, 3, &e) == 0)
+        st->on_failure = (rip_pb_on_failure)e;
+    if ((x = map_get(v, "verify", NULL))) {
+        static const char *const vkeys[] = { "fact", "equals", NULL };
+        const char *vp = key_path(c, path, "verify");
+        if (st->kind != RIP_PB_STEP_ACTION) {
+            pb_err(c, x->line, vp, "'verify' belongs to an action step");
+        } else if (x->kind != YT_MAP) {
+            pb_err(c, x->line, vp, "expected a map with fact and equals, found %s", kind_name(x));
+        } else {
+            check_keys(c, x, vp, vkeys);
+            const yt_node *f = map_get(x, "fact", NULL), *eq = map_get(x, "equals", NULL);
+            if (!f || !eq)
+                pb_err(c, x->kline, vp, "missing key '%s'", f ? "equals" : "fact");
+            if (f)
+                st->verify_fact = scalar(c, f, key_path(c, vp, "fact"));
+            if (eq && (st->verify_equals = scalar(c, eq, key_path(c, vp, "equals"))))
+                template(c, st->verify_equals, eq->line, key_path(c, vp, "equals"), refs);
+        }
+    }
+}
+
+/* Resolves needs (declared and implied), then orders the steps: a DFS that
+ * reports the first cycle it meets. */
+static void order_steps(pb_ctx *c, rip_playbook *pb, pb_refs *refs, const size_t *refstep)
+{
+    size_t ns = pb->nsteps;
+    size_t *deg = rip_arena_calloc(c->a, ns, sizeof(*deg));
+    size_t **adj = rip_arena_calloc(c->a, ns, sizeof(*adj));
+    size_t **edge = rip_arena_calloc(c->a, ns, sizeof(*edge));   /* the ref behind it */
+    if (!deg || !adj || !edge)
+        return;
+    for (size_t s = 0; s < ns; s++) {
+        pb->steps[s].needs = rip_arena_calloc(c->a, refs->n ? refs->n : 1, sizeof(char *));
+        adj[s] = rip_arena_calloc(c->a, refs->n ? refs->n : 1, sizeof(size_t));
+        edge[s] = rip_arena_calloc(c->a, refs->n ? refs->n : 1, sizeof(size_t));
+        if (!pb->steps[s].needs || !adj[s] || !edge[s])
+            return;
+    }
+    for (size_t r = 0; r < refs->n; r++) {
+        rip_pb_step *st = &pb->steps[refstep[r]];
+        size_t t = ns;
+        for (size_t j = 0; j < ns; j++)
+            if (pb->steps[j].id && !strcmp(pb->steps[j].id, refs->v[r].id))
+                t = j;
+        if (t == ns) {
+            pb_err(c, refs->v[r].line, refs->v[r].key, "unknown step '%s'", refs->v[r].id);
+            continue;
+        }
+        if (t == refstep[r]) {
+            pb_err(c, refs->v[r].line, refs->v[r].key, "step '%s' cannot need itself",
+                   refs->v[r].id);
+            continue;
+        }
+        bool dup = false;
+        for (size_t k = 0; k < st->nneeds; k++)
+            if (!strcmp(st->needs[k], refs->v[r].id))
+                dup = true;
+        if (dup)
+            continue;
+        st->needs[st->nneeds] = pb->steps[t].id;
+        edge[refstep[r]][st->nneeds] = r;
+        adj[refstep[r]][st->nneeds++] = t;
+        deg[refstep[r]]++;
+    }
+    if (c->nerr)
+        return;
+    /* DFS: 0 new, 1 on the path, 2 done; order is post-order (needs first). */
+    unsigned char *color = rip_arena_calloc(c->a, ns, 1);
+    size_t *stack = rip_arena_calloc(c->a, ns, sizeof(size_t));
+    size_t *it = rip_arena_calloc(c->a, ns, sizeof(size_t));
+    pb->order = rip_arena_calloc(c->a, ns, sizeof(size_t));
+    if (!color || !stack || !it || !pb->order)
+        return;
+    size_t no = 0;
+    for (size_t root = 0; root < ns; root++) {
+        if (color[root])
+            continue;
+        size_t sp = 0;
+        stack[sp++] = root;
+        color[root] = 1;
+        it[root] = 0;
+        while (sp) {
+            size_t u = stack[sp - 1];
+            if (it[u] < deg[u]) {
+                size_t w = adj[u][it[u]++];
+                if (color[w] == 1) {
+                    char cyc[1024];
+                    size_t off = 0, from = 0;
+                    for (size_t k = 0; k < sp; k++)
+                        if (stack[k] == w)
+                            from = k;
+                    for (size_t k = from; k < sp; k++)
+                        off += (size_t)snprintf(cyc + off, off < sizeof(cyc) ? sizeof(cyc) - off : 0,
+                                                "%s -> ", pb->steps[stack[k]].id);
+                    if (off < sizeof(cyc))
+                        snprintf(cyc + off, sizeof(cyc) - off, "%s", pb->steps[w].id);
+                    const pb_ref *back = &refs->v[edge[u][it[u] - 1]];
+                    pb_err(c, back->line, back->key, "steps form a cycle: %s", cyc);
+                    pb->order = NULL;
+                    return;
+                }
+                if (color[w] == 0) {
+                    color[w] = 1;
+                    it[w] = 0;
+                    stack[sp++] = w;
+                }
+            } else {
+                color[u] = 2;
+                pb->order[no++] = u;
+                sp--;
+            }
+        }
+    }
+}
+
+/* ---- a file ---- */
+
+static int parse_playbook(pb_ctx *c, const yt_node *root, rip_playbook **out)
+{
+    static const char *const keys[] = { "name", "description", "trigger", "steps", NULL };
+    if (!root || root->kind != YT_MAP) {
+        pb_err(c, root ? root->line : 1, "", "expected a map with name, trigger and steps, "
+               "found %s", root ? kind_name(root) : "an empty file");
+        return RIP_EINVAL;
+    }
+    rip_playbook *pb = rip_arena_calloc(c->a, 1, sizeof(*pb));
+    pb_refs *refs = calloc(1, sizeof(*refs));
+    size_t *refstep = calloc(sizeof(refs->v) / sizeof(refs->v[0]), sizeof(size_t));
+    int rc = RIP_ENOMEM;
+    if (!pb || !refs || !refstep)
+        goto out;
+    pb->file = rip_arena_strndup(c->a, c->file, strlen(c->file));
+    check_keys(c, root, "", keys);
+    const yt_node *x;
+    if (!(x = map_get(root, "name", NULL))) {
+        pb_err(c, root->line, "", "missing key 'name'");
+    } else if ((pb->name = scalar(c, x, "name")) && !is_ident(pb->name)) {
+        pb_err(c, x->line, "name", "bad name '%s' (expected up to %d lowercase letters, digits, "
+               "- and _)", pb->name, RIP_PB_ID_MAX);
+    } else if (pb->name) {
+        const rip_playbook *other = rip_playbook_find(c->set, pb->name);
+        if (other)
+            pb_err(c, x->line, "name", "playbook '%s' is already defined in '%s'", pb->name,
+                   other->file);
+    }
+    if ((x = map_get(root, "description", NULL)))
+        pb->description = scalar(c, x, "description");
+    if (!(x = map_get(root, "trigger", NULL)))
+        pb_err(c, root->line, "", "missing key 'trigger'");
+    else
+        parse_trigger(c, x, &pb->trigger);
+    if (!(x = map_get(root, "steps", NULL))) {
+        pb_err(c, root->line, "", "missing key 'steps'");
+    } else if (x->kind != YT_SEQ || x->n == 0) {
+        pb_err(c, x->kline, "steps", "expected a list of steps, found %s",
+               x->kind == YT_SEQ ? "an empty list" : kind_name(x));
+    } else if (x->n > RIP_PB_MAX_STEPS) {
+        pb_err(c, x->kline, "steps", "more than %d steps", RIP_PB_MAX_STEPS);
+        c->limit = 1;
+    } else {
+        pb->steps = rip_arena_calloc(c->a, x->n, sizeof(*pb->steps));
+        if (!pb->steps)
+            goto out;
+        pb->nsteps = x->n;
+        for (uint32_t i = 0; i < x->n; i++) {
+            size_t before = refs->n;
+            parse_step(c, x->kids[i], i, &pb->steps[i], refs);
+            for (size_t r = before; r < refs->n; r++)
+                refstep[r] = i;
+            for (uint32_t j = 0; j < i; j++)
+                if (pb->steps[i].id && pb->steps[j].id &&
+                    !strcmp(pb->steps[i].id, pb->steps[j].id))
+                    pb_err(c, pb->steps[i].line, key_path(c, "steps", pb->steps[i].id),
+                           "duplicate step id '%s' (first on line %u)", pb->steps[i].id,
+                           pb->steps[j].line);
+        }
+        if (c->nerr == 0)
+            order_steps(c, pb, refs, refstep);
+    }
+    rc = c->nerr ? (c->limit ? RIP_ELIMIT : RIP_EINVAL) : 0;
+    if (rc == 0)
+        *out = pb;
+out:
+    free(refs);
+    free(refstep);
+    return rc;
+}
+
+rip_playbook_set *rip_playbook_set_new(rip_pb_diag_fn fn, void *ud)
+{
+    rip_playbook_set *s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    rip_arena_init(&s->arena, 0);
+    s->fn = fn;
+    s->ud = ud;
+    return s;
+}
+
+void rip_playbook_set_free(rip_playbook_set *s)
+{
+    if (!s)
+        return;
+    rip_arena_release(&s->arena);
+    free(s->v);
+    free(s);
+}
+
+int rip_playbook_load_text(rip_playbook_set *s, const char *file, const char *data, size_t len)
+{
+    pb_ctx c = { .set = s, .a = &s->arena, .file = file };
+    if (len > RIP_PB_FILE_MAX) {
+        char text[128];
+        snprintf(text, sizeof(text), "file is larger than %zu bytes", RIP_PB_FILE_MAX);
+        pb_report(s, file, 0, "", text);
+        return RIP_ELIMIT;
+    }
+    if (s->n >= RIP_PB_MAX_PLAYBOOKS) {
+        char text[128];
+        snprintf(text, sizeof(text), "more than %d playbooks", RIP_PB_MAX_PLAYBOOKS);
+        pb_report(s, file, 0, "", text);
+        return RIP_ELIMIT;
+    }
+    /* The model borrows the tree's strings: both live in the set's arena
+     * (a rejected file's bytes stay there until the set is freed). */
+    yt_limits lim = { RIP_PB_MAX_DEPTH, RIP_PB_MAX_NODES, RIP_PB_MAX_LIST };
+    yt_node *root = NULL;
+    char err[512];
+    uint32_t line = 0;
+    int rc = yt_parse(&s->arena, data, len, &lim, &root, err, sizeof(err), &line);
+    if (rc < 0) {
+        if (rc != RIP_ENOMEM)
+            pb_report(s, file, line ? line : 1, "", err);
+        goto out;
+    }
+    rip_playbook *pb = NULL;
+    rc = parse_playbook(&c, root, &pb);
+    if (rc == 0) {
+        if (s->n == s->alloc) {
+            size_t na = s->alloc ? s->alloc * 2 : 16;
+            rip_playbook **nv = realloc(s->v, na * sizeof(*nv));
+            if (!nv) {
+                rc = RIP_ENOMEM;
+                goto out;
+            }
+            s->v = nv;
+            s->alloc = na;
+        }
+        s->v[s->n++] = pb;
+    }
+out:
+    return rc;
+}
+
+static int read_file(rip_playbook_set *s, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        char text[512];
+        snprintf(text, sizeof(text), "cannot open: %s", strerror(errno));
+        pb_report(s, path, 0, "", text);
+        return errno == ENOENT ? RIP_ENOENT : RIP_EIO;
+    }
+    rip_buf b;
+    rip_buf_init(&b, RIP_PB_FILE_MAX + 1);
+    char chunk[16384];
+    size_t n;
+    int rc = 0;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        if (rip_buf_add(&b, chunk, n) < 0) {
+            char text[128];
+            snprintf(text, sizeof(text), "file is larger than %zu bytes", RIP_PB_FILE_MAX);
+            pb_report(s, path, 0, "", text);
+            rc = RIP_ELIMIT;
+            break;
+        }
+    if (rc == 0 && ferror(f)) {
+        pb_report(s, path, 0, "", "read error");
+        rc = RIP_EIO;
+    }
+    fclose(f);
+    if (rc == 0)
+        rc = rip_playbook_load_text(s, path, b.ptr, b.len);
+    rip_buf_release(&b);
+    return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool yaml_name(const char *n)
+{
+    size_t l = strlen(n);
+    return (l > 4 && !strcmp(n + l - 4, ".yml")) || (l > 5 && !strcmp(n + l - 5, ".yaml"));
+}
+
+static int load_dir(rip_playbook_set *s, const char *path, int depth)
+{
+    if (depth > PB_DIR_DEPTH_MAX) {
+        pb_report(s, path, 0, "", "folders nested too deep");
+        return RIP_ELIMIT;
+    }
+    DIR *d = opendir(path);
+    if (!d) {
+        char text[512];
+        snprintf(text, sizeof(text), "cannot open folder: %s", strerror(errno));
+        pb_report(s, path, 0, "", text);
+        return RIP_EIO;
+    }
+    char **names = NULL;
+    size_t n = 0, alloc = 0;
+    int rc = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        if (n == alloc) {
+            size_t na = alloc ? alloc * 2 : 32;
+            char **nn = realloc(names, na * sizeof(*nn));
+            if (!nn) {
+                rc = RIP_ENOMEM;
+                break;
+            }
+            names = nn;
+            alloc = na;
+        }
+        if (!(names[n] = strdup(e->d_name))) {
+            rc = RIP_ENOMEM;
+            break;
+        }
+        n++;
+    }
+    closedir(d);
+    if (n)
+        qsort(names, n, sizeof(*names), cmp_str);
+    for (size_t i = 0; i < n && rc != RIP_ENOMEM; i++) {
+        size_t len = strlen(path) + strlen(names[i]) + 2;
+        char *full = malloc(len);
+        if (!full) {
+            rc = RIP_ENOMEM;
+            break;
+        }
+        snprintf(full, len, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/", names[i]);
+        struct stat st;
+        int r = 0;
+        if (stat(full, &st) == 0 && S_ISDIR(st.st_mode))
+            r = load_dir(s, full, depth + 1);
+        else if (yaml_name(names[i]))
+            r = read_file(s, full);
+        if (r < 0 && rc == 0)
+            rc = r;
+        free(full);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return rc;
+}
+
+int rip_playbook_load_path(rip_playbook_set *s, const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        char text[512];
+        snprintf(text, sizeof(text), "cannot open: %s", strerror(errno));
+        pb_report(s, path, 0, "", text);
+        return errno == ENOENT ? RIP_ENOENT : RIP_EIO;
+    }
+    if (S_ISDIR(st.st_mode))
+        return load_dir(s, path, 0);
+    return read_file(s, path);
+}
+
+size_t rip_playbook_count(const rip_playbook_set *s)
+{
+    return s->n;
+}
+
+const rip_playbook *rip_playbook_at(const rip_playbook_set *s, size_t i)
+{
+    return i < s->n ? s->v[i] : NULL;
+}
+
+const rip_playbook *rip_playbook_find(const rip_playbook_set *s, const char *name)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (!strcmp(s->v[i]->name, name))
+            return s->v[i];
+    return NULL;
+}
+
+unsigned rip_playbook_errors(const rip_playbook_set *s)
+{
+    return s->errors;
+}
+
+/* ---- matching ---- */
+
+static bool any_match(const rip_pb_strs *pats, const char *const *vals, size_t nvals, bool glob)
+{
+    for (size_t i = 0; i < pats->n; i++)
+        for (size_t j = 0; j < nvals; j++)
+            if (vals[j] && (glob ? fnmatch(pats->v[i], vals[j], 0) == 0
+                                 : strcmp(pats->v[i], vals[j]) == 0))
+                return true;
+    return false;
+}
+
+int rip_playbook_matches(const rip_playbook *pb, const rip_pb_subject *sub)
+{
+    const rip_pb_trigger *t = &pb->trigger;
+    /* The selectors name findings: any one of them is enough. */
+    bool sel = (t->finding_types.n &&
+                any_match(&t->finding_types, sub->finding_types, sub->nfinding_types, true)) ||
+               (t->rule_ids.n && any_match(&t->rule_ids, sub->rule_ids, sub->nrule_ids, false)) ||
+               (t->tags.n && any_match(&t->tags, sub->tags, sub->ntags, true));
+    if (!sel)
+        return 0;
+    if (t->min_severity >= 0 && sub->severity < t->min_severity)
+        return 0;
+    if (t->accounts.n && !any_match(&t->accounts, &sub->account, sub->account ? 1 : 0, true))
+        return 0;
+    for (size_t i = 0; i < t->nresource_tags; i++) {
+        bool ok = false;
+        for (size_t j = 0; j < sub->nresource_tags && !ok; j++)
+            ok = !strcmp(sub->resource_tags[j].key, t->resource_tags[i].key) &&
+                 sub->resource_tags[j].value &&
+                 fnmatch(t->resource_tags[i].value, sub->resource_tags[j].value, 0) == 0;
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
