@@ -8,46 +8,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "tap.h"
 #include "util/buf.h"
 #include "util/json.h"
 
 static char tmpdir[256];
-
-/* Runs a shell command line; captures stdout into out (if non-NULL) and
- * returns the exit status (or -1). */
-static int run(const char *cmd, rip_buf *out)
-{
-    FILE *p = popen(cmd, "r");
-    if (!p)
-        return -1;
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
-        if (out)
-            rip_buf_add(out, buf, n);
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static void write_file(const char *name, const char *text)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-    FILE *f = fopen(path, "w");
-    if (f) {
-        fputs(text, f);
-        fclose(f);
-    }
-}
-
-static size_t count_lines(const rip_buf *b)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < b->len; i++)
-        n += b->ptr[i] == '\n';
-    return n;
-}
 
 #define CT(id, time, name, key, user)                                                      \
     "{\"eventVersion\":\"1.08\",\"eventTime\":\"" time "\",\"eventID\":\"" id "\","          \
@@ -80,32 +46,32 @@ int main(void)
     /* mallory stops logging, then deletes the trail five minutes later: one
      * incident. trent stops logging from the same IP: a shared IP alone
      * does not link, so a second incident. */
-    write_file("trail.jsonl",
+    tcli_write(tmpdir, "trail.jsonl",
                CT("e-stop", "2026-11-01T10:00:00Z", "StopLogging", "AKIAEXAMPLEKEY000001", "mallory")
                CT("e-del", "2026-11-01T10:05:00Z", "DeleteTrail", "AKIAEXAMPLEKEY000001", "mallory")
                CT("e-other", "2026-11-01T10:01:00Z", "StopLogging", "AKIAEXAMPLEKEY000002", "trent")
                CT("e-quiet", "2026-11-01T10:02:00Z", "DescribeTrails", "AKIAEXAMPLEKEY000002", "trent"));
 
     snprintf(cmd, sizeof(cmd), "%s ingest --db %s %s/trail.jsonl", RIPOSTE_EXE, db, tmpdir);
-    int rc = run(cmd, &out);
+    int rc = tcli_run(cmd, &out);
     CHECK(rc == 0 && strstr(out.ptr, "3 findings new") && strstr(out.ptr, "2 opened") &&
           strstr(out.ptr, "1 joined"),
           "ingest: 3 findings, 2 incidents, 1 finding joined (exit %d)", rc);
     rip_buf_reset(&out);
-    rc = run(cmd, &out);
+    rc = tcli_run(cmd, &out);
     CHECK(rc == 0 && strstr(out.ptr, "0 findings new, 3 already stored") &&
           strstr(out.ptr, "0 opened"), "ingest again: nothing new (exit %d)", rc);
 
     rip_buf_reset(&out);
     snprintf(cmd, sizeof(cmd), "%s incident list --db %s", RIPOSTE_EXE, db);
-    rc = run(cmd, &out);
-    CHECK(rc == 0 && count_lines(&out) == 3 && strstr(out.ptr, "CloudTrail logging stopped"),
+    rc = tcli_run(cmd, &out);
+    CHECK(rc == 0 && tcli_count_lines(&out) == 3 && strstr(out.ptr, "CloudTrail logging stopped"),
           "list: a header and 2 incidents (exit %d)", rc);
 
     rip_buf_reset(&out);
     snprintf(cmd, sizeof(cmd), "RIPOSTE_DB=%s %s incident list --format jsonl", db, RIPOSTE_EXE);
-    rc = run(cmd, &out);
-    CHECK(rc == 0 && count_lines(&out) == 2, "list --format jsonl: 2 lines, db from RIPOSTE_DB");
+    rc = tcli_run(cmd, &out);
+    CHECK(rc == 0 && tcli_count_lines(&out) == 2, "list --format jsonl: 2 lines, db from RIPOSTE_DB");
     int mallory = 0;
     {
         rip_json_doc doc;
@@ -135,37 +101,37 @@ int main(void)
 
     rip_buf_reset(&out);
     snprintf(cmd, sizeof(cmd), "%s incident show %d --db %s", RIPOSTE_EXE, mallory, db);
-    rc = run(cmd, &out);
+    rc = tcli_run(cmd, &out);
     CHECK(rc == 0 && strstr(out.ptr, "AKIAEXAMPLEKEY000001") && strstr(out.ptr, "Why it matters") &&
           strstr(out.ptr, "What to check") && strstr(out.ptr, "finding_added"),
           "show: entities, explained findings, timeline (exit %d)", rc);
 
     snprintf(cmd, sizeof(cmd), "%s incident note %d --db %s --by alice checked with the team",
              RIPOSTE_EXE, mallory, db);
-    CHECK(run(cmd, NULL) == 0, "note: exit 0");
+    CHECK(tcli_run(cmd, NULL) == 0, "note: exit 0");
     snprintf(cmd, sizeof(cmd), "%s incident assign %d bob --db %s --by alice", RIPOSTE_EXE,
              mallory, db);
-    CHECK(run(cmd, NULL) == 0, "assign: exit 0");
+    CHECK(tcli_run(cmd, NULL) == 0, "assign: exit 0");
     snprintf(cmd, sizeof(cmd), "USER=carol %s incident status %d contained --db %s", RIPOSTE_EXE,
              mallory, db);
-    CHECK(run(cmd, NULL) == 0, "status contained: exit 0");
+    CHECK(tcli_run(cmd, NULL) == 0, "status contained: exit 0");
     snprintf(cmd, sizeof(cmd), "%s incident status %d bogus --db %s 2>/dev/null", RIPOSTE_EXE,
              mallory, db);
-    CHECK(run(cmd, NULL) == 2, "status: an unknown status is a usage error (exit 2)");
+    CHECK(tcli_run(cmd, NULL) == 2, "status: an unknown status is a usage error (exit 2)");
     snprintf(cmd, sizeof(cmd), "%s incident status 999 resolved --db %s 2>/dev/null",
              RIPOSTE_EXE, db);
-    CHECK(run(cmd, NULL) == 1, "status: an unknown incident exits 1");
+    CHECK(tcli_run(cmd, NULL) == 1, "status: an unknown incident exits 1");
     snprintf(cmd, sizeof(cmd), "%s incident show nope --db %s 2>/dev/null", RIPOSTE_EXE, db);
-    CHECK(run(cmd, NULL) == 2, "show: a bad id is a usage error (exit 2)");
+    CHECK(tcli_run(cmd, NULL) == 2, "show: a bad id is a usage error (exit 2)");
     snprintf(cmd, sizeof(cmd), "%s incident show 999 --db %s 2>/dev/null", RIPOSTE_EXE, db);
-    CHECK(run(cmd, NULL) == 1, "show: an unknown incident exits 1");
+    CHECK(tcli_run(cmd, NULL) == 1, "show: an unknown incident exits 1");
     snprintf(cmd, sizeof(cmd), "%s incident frobnicate 2>/dev/null", RIPOSTE_EXE);
-    CHECK(run(cmd, NULL) == 2, "incident: an unknown subcommand exits 2");
+    CHECK(tcli_run(cmd, NULL) == 2, "incident: an unknown subcommand exits 2");
 
     rip_buf_reset(&out);
     snprintf(cmd, sizeof(cmd), "%s incident show %d --format json --db %s", RIPOSTE_EXE,
              mallory, db);
-    rc = run(cmd, &out);
+    rc = tcli_run(cmd, &out);
     {
         rip_json_doc doc;
         rip_json_doc_init(&doc, NULL);
@@ -196,48 +162,48 @@ int main(void)
 
     rip_buf_reset(&out);
     snprintf(cmd, sizeof(cmd), "%s incident list --status open --db %s", RIPOSTE_EXE, db);
-    rc = run(cmd, &out);
-    CHECK(rc == 0 && count_lines(&out) == 3, "list --status open: both incidents");
+    rc = tcli_run(cmd, &out);
+    CHECK(rc == 0 && tcli_count_lines(&out) == 3, "list --status open: both incidents");
     snprintf(cmd, sizeof(cmd), "%s incident status %d resolved --db %s >/dev/null", RIPOSTE_EXE,
              mallory, db);
-    run(cmd, NULL);
+    tcli_run(cmd, NULL);
     rip_buf_reset(&out);
     snprintf(cmd, sizeof(cmd), "%s incident list --status resolved --db %s", RIPOSTE_EXE, db);
-    rc = run(cmd, &out);
-    CHECK(rc == 0 && count_lines(&out) == 2 && strstr(out.ptr, "closed"),
+    rc = tcli_run(cmd, &out);
+    CHECK(rc == 0 && tcli_count_lines(&out) == 2 && strstr(out.ptr, "closed"),
           "list --status resolved: the resolved one, phase closed");
 
     rip_buf_reset(&out);
     snprintf(cmd, sizeof(cmd), "%s incident --help", RIPOSTE_EXE);
-    rc = run(cmd, &out);
+    rc = tcli_run(cmd, &out);
     CHECK(rc == 0 && strstr(out.ptr, "false_positive") && strstr(out.ptr, "eradicated") &&
           strstr(out.ptr, "--db FILE"), "incident --help: statuses, phases, --db");
     rip_buf_reset(&out);
     snprintf(cmd, sizeof(cmd), "%s ingest --help", RIPOSTE_EXE);
-    rc = run(cmd, &out);
+    rc = tcli_run(cmd, &out);
     CHECK(rc == 0 && strstr(out.ptr, "--correlation") && strstr(out.ptr, "--rules"),
           "ingest --help: teaches --rules and --correlation");
 
     /* Merge rules from a file: window 1m keeps mallory's two findings
      * (five minutes apart) in two incidents. */
-    write_file("merge.yml", "window: 1m\nentities:\n  source_ip: ignore\n");
+    tcli_write(tmpdir, "merge.yml", "window: 1m\nentities:\n  source_ip: ignore\n");
     rip_buf_reset(&out);
     snprintf(cmd, sizeof(cmd), "%s ingest --db %s/m.db --correlation %s/merge.yml %s/trail.jsonl",
              RIPOSTE_EXE, tmpdir, tmpdir, tmpdir);
-    rc = run(cmd, &out);
+    rc = tcli_run(cmd, &out);
     CHECK(rc == 0 && strstr(out.ptr, "3 opened"), "ingest --correlation: a 1-minute window "
           "gives 3 incidents");
-    write_file("bad.yml", "window: 1h\nlinks: []\n");
+    tcli_write(tmpdir, "bad.yml", "window: 1h\nlinks: []\n");
     snprintf(cmd, sizeof(cmd), "%s ingest --db %s/b.db --correlation %s/bad.yml %s/trail.jsonl "
              "2>&1", RIPOSTE_EXE, tmpdir, tmpdir, tmpdir);
     rip_buf_reset(&out);
-    rc = run(cmd, &out);
+    rc = tcli_run(cmd, &out);
     CHECK(rc == 2 && strstr(out.ptr, "line 2") && strstr(out.ptr, "'links'"),
           "ingest --correlation: an unknown key exits 2 naming its line");
     rip_buf_reset(&out);
     snprintf(cmd, sizeof(cmd), "%s ingest --no-detect --db %s/n.db %s/trail.jsonl", RIPOSTE_EXE,
              tmpdir, tmpdir);
-    rc = run(cmd, &out);
+    rc = tcli_run(cmd, &out);
     CHECK(rc == 0 && !strstr(out.ptr, "findings"), "ingest --no-detect: events only");
 
     rip_buf_release(&out);

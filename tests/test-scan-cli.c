@@ -7,46 +7,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "tap.h"
 #include "util/buf.h"
 #include "util/json.h"
 
 static char tmpdir[256];
-
-/* Runs a shell command line; captures stdout into out (if non-NULL) and
- * returns the exit status (or -1). */
-static int run(const char *cmd, rip_buf *out)
-{
-    FILE *p = popen(cmd, "r");
-    if (!p)
-        return -1;
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
-        if (out)
-            rip_buf_add(out, buf, n);
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static void write_file(const char *name, const char *text)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-    FILE *f = fopen(path, "w");
-    if (f) {
-        fputs(text, f);
-        fclose(f);
-    }
-}
-
-static size_t count_lines(const rip_buf *b)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < b->len; i++)
-        n += b->ptr[i] == '\n';
-    return n;
-}
 
 int main(void)
 {
@@ -57,7 +23,7 @@ int main(void)
 
     /* Three records: StopLogging (hit: high), DescribeInstances (no hit),
      * and a broken line (reported, not fatal). */
-    write_file("trail.jsonl",
+    tcli_write(tmpdir, "trail.jsonl",
                "{\"eventVersion\":\"1.08\",\"eventTime\":\"2026-11-01T10:00:00Z\",\"eventID\":\"e-stop\","
                "\"eventSource\":\"cloudtrail.amazonaws.com\",\"eventName\":\"StopLogging\","
                "\"awsRegion\":\"eu-west-1\",\"sourceIPAddress\":\"203.0.113.9\",\"recipientAccountId\":\"111122223333\","
@@ -67,10 +33,10 @@ int main(void)
                "\"eventSource\":\"ec2.amazonaws.com\",\"eventName\":\"DescribeInstances\","
                "\"userIdentity\":{\"type\":\"IAMUser\",\"userName\":\"alice\"}}\n"
                "{\"eventVersion\":\"1.08\",\"eventName\":\n");
-    write_file("quiet.jsonl",
+    tcli_write(tmpdir, "quiet.jsonl",
                "{\"eventTime\":\"2026-11-01T10:00:01Z\",\"eventID\":\"e-1\",\"eventSource\":\"ec2.amazonaws.com\","
                "\"eventName\":\"DescribeInstances\",\"userIdentity\":{\"type\":\"IAMUser\",\"userName\":\"alice\"}}\n");
-    write_file("bad-rule.yml",
+    tcli_write(tmpdir, "bad-rule.yml",
                "title: broken\n"
                "logsource: {product: aws, service: cloudtrail}\n"
                "detection:\n"
@@ -81,7 +47,7 @@ int main(void)
     /* Exit codes: 1 with hits, 0 without, 2 on a usage or rule error. */
     snprintf(cmd, sizeof(cmd), "%s scan %s/trail.jsonl 2>/dev/null", RIPOSTE_EXE, tmpdir);
     rip_buf_reset(&out);
-    int rc = run(cmd, &out);
+    int rc = tcli_run(cmd, &out);
     CHECK(rc == 1, "scan with a hit exits 1 (got %d)", rc);
     CHECK(strstr(out.ptr, "CloudTrail logging stopped") && strstr(out.ptr, "StopLogging") &&
               strstr(out.ptr, "arn:aws:iam::111122223333:user/mallory"),
@@ -89,27 +55,27 @@ int main(void)
     CHECK(strstr(out.ptr, "1 hit from") != NULL, "text output ends with a summary");
 
     snprintf(cmd, sizeof(cmd), "%s scan %s/quiet.jsonl >/dev/null 2>&1", RIPOSTE_EXE, tmpdir);
-    rc = run(cmd, NULL);
+    rc = tcli_run(cmd, NULL);
     CHECK(rc == 0, "scan without hits exits 0 (got %d)", rc);
 
     snprintf(cmd, sizeof(cmd), "%s scan --rules %s/bad-rule.yml %s/trail.jsonl 2>&1", RIPOSTE_EXE,
              tmpdir, tmpdir);
     rip_buf_reset(&out);
-    rc = run(cmd, &out);
+    rc = tcli_run(cmd, &out);
     CHECK(rc == 2, "scan with a rule that does not load exits 2 (got %d)", rc);
     CHECK(strstr(out.ptr, "bad-rule.yml' line 5") && strstr(out.ptr, "contians"),
           "the rule error names the file, the line and the modifier");
 
     snprintf(cmd, sizeof(cmd), "%s scan --format nope %s/trail.jsonl >/dev/null 2>&1", RIPOSTE_EXE,
              tmpdir);
-    CHECK(run(cmd, NULL) == 2, "an unknown --format is a usage error (exit 2)");
+    CHECK(tcli_run(cmd, NULL) == 2, "an unknown --format is a usage error (exit 2)");
     snprintf(cmd, sizeof(cmd), "%s scan %s/missing.json >/dev/null 2>&1", RIPOSTE_EXE, tmpdir);
-    CHECK(run(cmd, NULL) == 2, "a path that does not exist exits 2");
+    CHECK(tcli_run(cmd, NULL) == 2, "a path that does not exist exits 2");
 
     /* The broken record is reported with its record number, on stderr. */
     snprintf(cmd, sizeof(cmd), "%s scan %s/trail.jsonl 2>&1 >/dev/null", RIPOSTE_EXE, tmpdir);
     rip_buf_reset(&out);
-    run(cmd, &out);
+    tcli_run(cmd, &out);
     CHECK(strstr(out.ptr, "trail.jsonl' record 3") != NULL,
           "a malformed record is reported as record 3 and the scan goes on");
 
@@ -117,7 +83,7 @@ int main(void)
     snprintf(cmd, sizeof(cmd), "%s scan --format jsonl %s/trail.jsonl 2>/dev/null", RIPOSTE_EXE,
              tmpdir);
     rip_buf_reset(&out);
-    run(cmd, &out);
+    tcli_run(cmd, &out);
     rip_json_doc d;
     rip_json_doc_init(&d, NULL);
     char *nl = strchr(out.ptr, '\n');
@@ -144,7 +110,7 @@ int main(void)
     snprintf(cmd, sizeof(cmd), "%s scan --format ocsf %s/trail.jsonl 2>/dev/null", RIPOSTE_EXE,
              tmpdir);
     rip_buf_reset(&out);
-    run(cmd, &out);
+    tcli_run(cmd, &out);
     nl = strchr(out.ptr, '\n');
     ok = nl && rip_json_parse(&d, out.ptr, (size_t)(nl - out.ptr), NULL) == 0;
     int64_t cls = 0, sev = 0;
@@ -160,19 +126,19 @@ int main(void)
     /* --min-level filters; --threads does not change the output. */
     snprintf(cmd, sizeof(cmd), "%s scan --min-level critical %s/trail.jsonl >/dev/null 2>&1",
              RIPOSTE_EXE, tmpdir);
-    CHECK(run(cmd, NULL) == 0, "--min-level critical hides the high hit (exit 0)");
+    CHECK(tcli_run(cmd, NULL) == 0, "--min-level critical hides the high hit (exit 0)");
     if (tap_corpus()) {
         rip_buf one = RIP_BUF_INIT, two = RIP_BUF_INIT;
         snprintf(cmd, sizeof(cmd),
                  "%s scan --format jsonl --rules %s/sigma/rules %s/cloudtrail/stratus_red_team/detonation-logs 2>/dev/null",
                  RIPOSTE_EXE, tap_corpus(), tap_corpus());
-        run(cmd, &one);
+        tcli_run(cmd, &one);
         snprintf(cmd, sizeof(cmd),
                  "%s scan --threads 2 --format jsonl --rules %s/sigma/rules %s/cloudtrail/stratus_red_team/detonation-logs 2>/dev/null",
                  RIPOSTE_EXE, tap_corpus(), tap_corpus());
-        run(cmd, &two);
+        tcli_run(cmd, &two);
         CHECK(one.len > 0 && one.len == two.len && !memcmp(one.ptr, two.ptr, one.len),
-              "--threads 2 prints exactly what one thread prints (%zu hits)", count_lines(&one));
+              "--threads 2 prints exactly what one thread prints (%zu hits)", tcli_count_lines(&one));
         rip_buf_release(&one);
         rip_buf_release(&two);
     } else {
@@ -181,7 +147,7 @@ int main(void)
 
     /* Case-insensitive contains: candidates of both cases, in either order,
      * and a long run of the wrong one (the search must stay linear). */
-    write_file("xb.yml",
+    tcli_write(tmpdir, "xb.yml",
                "title: xb\n"
                "id: 22222222-3333-4444-5555-666666666666\n"
                "logsource: {product: aws, service: cloudtrail}\n"
@@ -210,15 +176,15 @@ int main(void)
     snprintf(cmd, sizeof(cmd), "%s scan --format jsonl --rules %s/xb.yml %s/ua.jsonl 2>/dev/null",
              RIPOSTE_EXE, tmpdir, tmpdir);
     rip_buf_reset(&out);
-    run(cmd, &out);
-    CHECK(count_lines(&out) == 4 && strstr(out.ptr, "\"u0\"") && strstr(out.ptr, "\"u2\"") &&
+    tcli_run(cmd, &out);
+    CHECK(tcli_count_lines(&out) == 4 && strstr(out.ptr, "\"u0\"") && strstr(out.ptr, "\"u2\"") &&
               strstr(out.ptr, "\"u4\"") && strstr(out.ptr, "\"long\"") && !strstr(out.ptr, "\"u1\"") &&
               !strstr(out.ptr, "\"u3\""),
-          "contains is case-insensitive over candidates of both cases (%zu hits)", count_lines(&out));
+          "contains is case-insensitive over candidates of both cases (%zu hits)", tcli_count_lines(&out));
 
     /* Correlation windows at the edge of time: a year-long timeframe over
      * events dated 1678 must not wrap the window (UBSan checks it too). */
-    write_file("old.yml",
+    tcli_write(tmpdir, "old.yml",
                "title: old burst\n"
                "id: 33333333-4444-5555-6666-777777777777\n"
                "logsource: {product: aws, service: cloudtrail}\n"
@@ -226,7 +192,7 @@ int main(void)
                "  sel: {eventName: CreateUser}\n"
                "  timeframe: 365d\n"
                "  condition: sel | count() by userIdentity.arn > 1\n");
-    write_file("old.jsonl",
+    tcli_write(tmpdir, "old.jsonl",
                "{\"eventTime\":\"1678-01-02T00:00:00Z\",\"eventID\":\"o1\",\"eventSource\":\"iam.amazonaws.com\","
                "\"eventName\":\"CreateUser\",\"userIdentity\":{\"arn\":\"arn:aws:iam::1:user/a\"}}\n"
                "{\"eventTime\":\"1678-01-03T00:00:00Z\",\"eventID\":\"o2\",\"eventSource\":\"iam.amazonaws.com\","
@@ -234,32 +200,32 @@ int main(void)
     snprintf(cmd, sizeof(cmd), "%s scan --format jsonl --rules %s/old.yml %s/old.jsonl 2>&1",
              RIPOSTE_EXE, tmpdir, tmpdir);
     rip_buf_reset(&out);
-    rc = run(cmd, &out);
+    rc = tcli_run(cmd, &out);
     CHECK(rc == 1 && strstr(out.ptr, "\"correlation\"") && !strstr(out.ptr, "runtime error"),
           "a 365-day window over events of 1678 fires once, without overflow (exit %d)", rc);
 
     /* rules: the built-in rules are valid and pass their own test cases. */
     snprintf(cmd, sizeof(cmd), "%s rules validate 2>&1", RIPOSTE_EXE);
     rip_buf_reset(&out);
-    rc = run(cmd, &out);
+    rc = tcli_run(cmd, &out);
     CHECK(rc == 0 && strstr(out.ptr, " 0 errors"), "rules validate: built-in rules are valid");
     snprintf(cmd, sizeof(cmd), "%s rules test 2>&1", RIPOSTE_EXE);
     rip_buf_reset(&out);
-    rc = run(cmd, &out);
+    rc = tcli_run(cmd, &out);
     CHECK(rc == 0, "rules test: every case kept in riposte's rules passes (exit %d)", rc);
     if (rc != 0)
         tap_diag("%s", out.ptr);
     snprintf(cmd, sizeof(cmd), "%s rules validate %s/bad-rule.yml 2>&1", RIPOSTE_EXE, tmpdir);
     rip_buf_reset(&out);
-    rc = run(cmd, &out);
+    rc = tcli_run(cmd, &out);
     CHECK(rc == 1 && strstr(out.ptr, "line 5"), "rules validate reports a bad rule with its line (exit 1)");
     snprintf(cmd, sizeof(cmd), "%s rules list --format jsonl", RIPOSTE_EXE);
     rip_buf_reset(&out);
-    run(cmd, &out);
-    CHECK(count_lines(&out) >= 30, "rules list shows riposte's rules (%zu)", count_lines(&out));
+    tcli_run(cmd, &out);
+    CHECK(tcli_count_lines(&out) >= 30, "rules list shows riposte's rules (%zu)", tcli_count_lines(&out));
 
     /* A rule test that fails is reported and makes the exit status 1. */
-    write_file("wrong-test.yml",
+    tcli_write(tmpdir, "wrong-test.yml",
                "title: stop\n"
                "id: 11111111-2222-3333-4444-555555555555\n"
                "logsource: {product: aws, service: cloudtrail}\n"
@@ -272,12 +238,12 @@ int main(void)
                "    event: {eventSource: cloudtrail.amazonaws.com, eventName: StopLogging}\n");
     snprintf(cmd, sizeof(cmd), "%s rules test %s/wrong-test.yml 2>&1", RIPOSTE_EXE, tmpdir);
     rip_buf_reset(&out);
-    rc = run(cmd, &out);
+    rc = tcli_run(cmd, &out);
     CHECK(rc == 1 && strstr(out.ptr, "FAILED") && strstr(out.ptr, "line 8"),
           "rules test reports a failing case with its line (exit 1)");
 
     snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-    run(cmd, NULL);
+    tcli_run(cmd, NULL);
     rip_buf_release(&out);
     return tap_done();
 }

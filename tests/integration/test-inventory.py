@@ -29,69 +29,8 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-
-passed = failed = skipped = 0
-
-
-def ok(cond, name, why=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print(f"ok - {name}", flush=True)
-    else:
-        failed += 1
-        print(f"not ok - {name}: {why}", flush=True)
-    return cond
-
-
-def skip(name, why):
-    global skipped
-    skipped += 1
-    print(f"skip - {name} # {why}", flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Moto:
-    def __init__(self):
-        self.port = free_port()
-        self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
-            stdout=self.log, stderr=subprocess.STDOUT)
-        self.url = f"http://127.0.0.1:{self.port}"
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(self.url + "/moto-api/", timeout=1)
-                return
-            except Exception:
-                if self.proc.poll() is not None:
-                    break
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("moto server did not start")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
-def riposte_binary():
-    if len(sys.argv) > 1:
-        return sys.argv[1]
-    if os.environ.get("RIPOSTE"):
-        return os.environ["RIPOSTE"]
-    return os.path.join(ROOT, "build", "riposte")
+sys.path.insert(0, HERE)
+from harness import Moto, counts, free_port, ok, riposte_binary, skip, summary  # noqa: E402
 
 
 RIPOSTE = riposte_binary()
@@ -360,8 +299,7 @@ def main():
             ok(False, "inventory suite ran to the end", f"{type(e).__name__}: {e}")
     finally:
         shutil.rmtree(TMP, ignore_errors=True)
-    print(f"# {passed} passed, {failed} failed, {skipped} skipped")
-    return 1 if failed else 0
+    return summary()
 
 
 if __name__ == "__main__":
