@@ -204,6 +204,26 @@ int main(void)
     CHECK(rc == 1 && strstr(out.ptr, "\"correlation\"") && !strstr(out.ptr, "runtime error"),
           "a 365-day window over events of 1678 fires once, without overflow (exit %d)", rc);
 
+    /* A regex that backtracks without end on a hostile value stops at the
+     * match limit, and the scan says a rule may have missed the event. */
+    tcli_write(tmpdir, "redos.yml",
+               "title: redos\n"
+               "id: 44444444-5555-6666-7777-888888888888\n"
+               "logsource: {product: aws, service: cloudtrail}\n"
+               "detection:\n"
+               "  sel:\n"
+               "    userAgent|re: '^(a|aa)+$'\n"
+               "  condition: sel\n");
+    tcli_write(tmpdir, "redos.jsonl",
+               "{\"eventTime\":\"2026-01-01T00:00:00Z\",\"eventID\":\"r\",\"eventSource\":\"x\","
+               "\"eventName\":\"X\",\"userAgent\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!\"}\n");
+    snprintf(cmd, sizeof(cmd), "%s scan --rules %s/redos.yml %s/redos.jsonl 2>&1 >/dev/null",
+             RIPOSTE_EXE, tmpdir, tmpdir);
+    rip_buf_reset(&out);
+    tcli_run(cmd, &out);
+    CHECK(strstr(out.ptr, "match limit") != NULL,
+          "a regex stopped at PCRE2's match limit is reported, not silently a miss");
+
     /* rules: the built-in rules are valid and pass their own test cases. */
     snprintf(cmd, sizeof(cmd), "%s rules validate 2>&1", RIPOSTE_EXE);
     rip_buf_reset(&out);

@@ -750,6 +750,20 @@ int cmd_scan(int argc, char **argv)
     nstarted = 0;
     if (ctx.corr && rip_corr_flush(ctx.corr, on_corr_hit, &co) < 0)
         rip_cli_error("correlation: out of memory");
+    {
+        uint64_t regex_errors = 0;
+        for (long t = 0; workers && t < threads; t++) {
+            rip_sigma_match_stats ms;
+            if (workers[t].matcher) {
+                rip_sigma_matcher_stats(workers[t].matcher, &ms);
+                regex_errors += ms.regex_errors;
+            }
+        }
+        if (regex_errors)
+            rip_cli_warn("%llu regular-expression evaluations stopped at the match limit (%d steps) "
+                         "and counted as no match: a rule may have missed those events",
+                         (unsigned long long)regex_errors, RIP_SIGMA_REGEX_MATCH_LIMIT);
+    }
     if (ctx.corr) {
         /* Correlation state given up must be said, not only counted. */
         rip_corr_stats cs;

@@ -56,6 +56,7 @@ struct rip_sigma_matcher {
     rip_arena arena;       /* per event */
     bool arena_used;
     pcre2_match_data *md;
+    pcre2_match_context *mctx;   /* the match limit for rule regexes */
     uint32_t *selstamp;
     uint8_t *selres;
     uint32_t selepoch;
@@ -207,8 +208,12 @@ static bool text_match(rip_sigma_matcher *m, const sg_pat *p, const sg_val *v)
         return fold_contains(t.ptr, t.len, p->lit, p->len);
     case PM_GLOB:
         return glob_match(p->glob, p->glen, t.ptr, t.len, p->cased);
-    case PM_RE:
-        return pcre2_match(p->re, (PCRE2_SPTR)(t.ptr ? t.ptr : ""), t.len, 0, 0, m->md, NULL) >= 0;
+    case PM_RE: {
+        int rc = pcre2_match(p->re, (PCRE2_SPTR)(t.ptr ? t.ptr : ""), t.len, 0, 0, m->md, m->mctx);
+        if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
+            m->stats.regex_errors++;   /* undecided (match limit): counted and reported */
+        return rc >= 0;
+    }
     case PM_CIDR:
         return v->n && v->n->type == RIP_JSON_STRING && ip_in(p, t);
     case PM_NUM: {
@@ -532,9 +537,14 @@ rip_sigma_matcher *rip_sigma_matcher_new(const rip_sigma_ruleset *rs)
     m->selstamp = calloc(ns, sizeof(*m->selstamp));
     m->selres = calloc(ns, 1);
     m->md = pcre2_match_data_create(1, NULL);
+    /* A rule regex on a hostile value is bounded: past the limit the
+     * evaluation is undecided, counted in stats.regex_errors. */
+    m->mctx = pcre2_match_context_create(NULL);
+    if (m->mctx)
+        pcre2_set_match_limit(m->mctx, RIP_SIGMA_REGEX_MATCH_LIMIT);
     rip_arena_init(&m->arena, 64u << 20);
     rip_buf_init(&m->tmp, 0);
-    if (!m->fc || !m->selstamp || !m->selres || !m->md) {
+    if (!m->fc || !m->selstamp || !m->selres || !m->md || !m->mctx) {
         rip_sigma_matcher_free(m);
         return NULL;
     }
@@ -550,6 +560,8 @@ void rip_sigma_matcher_free(rip_sigma_matcher *m)
     free(m->selres);
     if (m->md)
         pcre2_match_data_free(m->md);
+    if (m->mctx)
+        pcre2_match_context_free(m->mctx);
     rip_arena_release(&m->arena);
     rip_buf_release(&m->tmp);
     free(m);

@@ -220,7 +220,13 @@ typedef struct rip_sigma_match_stats {
     uint64_t events;
     uint64_t rules_evaluated;     /* rule evaluations after dispatch */
     uint64_t hits;
+    uint64_t regex_errors;        /* `re` evaluations that hit the match limit
+                                     (or another PCRE2 error): counted as no
+                                     match, so callers must report them */
 } rip_sigma_match_stats;
+
+/* PCRE2 match limit for rule regexes (steps of the matcher per evaluation). */
+#define RIP_SIGMA_REGEX_MATCH_LIMIT 1000000
 void rip_sigma_matcher_stats(const rip_sigma_matcher *m, rip_sigma_match_stats *out);
 
 /* ---- condition parser (exposed for tests and fuzzing) ----
