@@ -579,8 +579,8 @@ static int sts_call(rip_aws_creds_provider *p, const rip_aws_creds *src, rip_aws
     *out = nc;
     rip_aws_creds_wipe(&nc);
 out:
-    /* The tree held the secret key; the arena is freed (not wiped: the
-     * arena API has no cleanse, and the process never dumps its heap). */
+    /* The tree held the secret key and the session token: wipe, then free. */
+    rip_arena_wipe(&x.arena);
     rip_aws_xml_release(&x);
     rip_aws_client_release(&c);
     return rc;

@@ -88,6 +88,12 @@ static void *arena_grow(rip_arena *a, size_t n)
     return b->data;
 }
 
+void rip_arena_wipe(rip_arena *a)
+{
+    for (rip_arena_block *b = a->head; b; b = b->prev)
+        explicit_bzero(b->data, b->size);
+}
+
 void *rip_arena_alloc(rip_arena *a, size_t n)
 {
     if (n == 0)

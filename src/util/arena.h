@@ -29,6 +29,10 @@ void rip_arena_release(rip_arena *a);
 /* Forgets all allocations but keeps the largest block for reuse. */
 void rip_arena_reset(rip_arena *a);
 
+/* Overwrites every block with zeros in a way the compiler keeps (for
+ * arenas that held secrets, before they are released). */
+void rip_arena_wipe(rip_arena *a);
+
 /* Returns n bytes aligned to 16, or NULL (cap or out of memory). */
 void *rip_arena_alloc(rip_arena *a, size_t n);
 /* As rip_arena_alloc(), zero-filled. */
