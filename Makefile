@@ -3,8 +3,8 @@
 #   make check   install what is missing, build with -Werror, run every test,
 #                run them again under ASan+UBSan, replay every fuzz corpus;
 #                ends with one line "N passed, N failed, N skipped"
-#   make demo    install what is missing, build, run riposte events and
-#                riposte scan on the sample data in examples/data
+#   make demo    install what is missing, build, then on examples/data: riposte
+#                events, scan, ingest into a fresh build/demo.db, incident list/show
 #
 # And for developers:
 #   make build   build build/             make test   build/ tests only
@@ -18,7 +18,10 @@ BUILD        ?= build
 ASAN_BUILD   ?= build-asan
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 60
-DEMO         ?= 'events --format text examples/data' 'scan examples/data'
+DEMO_DB      ?= $(BUILD)/demo.db
+DEMO         ?= 'events --format text examples/data' 'scan examples/data' \
+                'ingest --db $(DEMO_DB) examples/data' 'incident list --db $(DEMO_DB)' \
+                'incident show 1 --db $(DEMO_DB)'
 
 SANITIZE     = -Db_sanitize=address,undefined -Db_lundef=false
 TEST_FLAGS   = $(if $(V),,-q)
@@ -39,6 +42,7 @@ check:
 demo:
 	@scripts/install-deps
 	@$(MAKE_SELF) build
+	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 	@for args in $(DEMO); do \
 	    printf '\n$$ %s/riposte %s\n' $(BUILD) "$$args"; \
 	    ./$(BUILD)/riposte $$args 2>&1; rc=$$?; \
