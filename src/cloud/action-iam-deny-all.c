@@ -1,5 +1,6 @@
 /* action-iam-deny-all.c — iam.attach_deny_all and iam.detach_deny_all: an
  * inline policy "riposte-deny-all" denying every action on a user or role. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -41,6 +42,39 @@ static int has_policy(rip_action_ctx *ctx, const char *kind, const char *name)
     return rc == RIP_ENOTFOUND ? 0 : rc < 0 ? rc : 1;
 }
 
+static const char *kind_word(const char *kind)
+{
+    return !strcmp(kind, "User") ? "user" : "role";
+}
+
+/* Put<Kind>Policy (with the deny-all document) or Delete<Kind>Policy. */
+static int policy_call(rip_action_ctx *ctx, const char *verb, const char *kind, const char *name)
+{
+    char op[32];
+    rip_aws_params p;
+    bool put = !strcmp(verb, "Put");
+    snprintf(op, sizeof(op), "%s%sPolicy", verb, kind);
+    rip_aws_params_init(&p, op, IAM_VERSION);
+    rip_aws_params_add(&p, !strcmp(kind, "User") ? "UserName" : "RoleName", name);
+    rip_aws_params_add(&p, "PolicyName", POLICY_NAME);
+    if (put)
+        rip_aws_params_add(&p, "PolicyDocument", POLICY_DOC);
+    int rc = act_query(ctx, "iam", &p, true, NULL);
+    rip_aws_params_release(&p);
+    return rc;
+}
+
+/* The verification read: 0 when the policy's presence is `want`. */
+static int verify_policy(rip_action_ctx *ctx, int want)
+{
+    const char *kind = "User", *name = "";   /* set by target() */
+    int rc = target(ctx, &kind, &name);
+    if (rc < 0)
+        return rc;
+    rc = has_policy(ctx, kind, name);
+    return rc == want ? 0 : rc < 0 ? rc : RIP_EIO;
+}
+
 static int attach_check(rip_action_ctx *ctx)
 {
     const char *kind = "User", *name = "";   /* set by target() */
@@ -52,39 +86,26 @@ static int attach_check(rip_action_ctx *ctx)
     rc = has_policy(ctx, kind, name);
     if (rc == 1)
         act_note(ctx, "already done: %s '%s' already has the inline policy '%s'",
-                 !strcmp(kind, "User") ? "user" : "role", name, POLICY_NAME);
+                 kind_word(kind), name, POLICY_NAME);
     return rc;
 }
 
 static int attach_run(rip_action_ctx *ctx)
 {
     const char *kind = "User", *name = "";   /* set by target() */
-    char op[32];
     int rc = target(ctx, &kind, &name);
     if (rc < 0)
         return rc;
-    rip_aws_params p;
-    snprintf(op, sizeof(op), "Put%sPolicy", kind);
-    rip_aws_params_init(&p, op, IAM_VERSION);
-    rip_aws_params_add(&p, !strcmp(kind, "User") ? "UserName" : "RoleName", name);
-    rip_aws_params_add(&p, "PolicyName", POLICY_NAME);
-    rip_aws_params_add(&p, "PolicyDocument", POLICY_DOC);
-    rc = act_query(ctx, "iam", &p, true, NULL);
-    rip_aws_params_release(&p);
+    rc = policy_call(ctx, "Put", kind, name);
     if (rc == 0)
         act_note(ctx, "attached inline deny-all policy '%s' to %s '%s'", POLICY_NAME,
-                 !strcmp(kind, "User") ? "user" : "role", name);
+                 kind_word(kind), name);
     return rc;
 }
 
 static int attach_verify(rip_action_ctx *ctx)
 {
-    const char *kind = "User", *name = "";   /* set by target() */
-    int rc = target(ctx, &kind, &name);
-    if (rc < 0)
-        return rc;
-    rc = has_policy(ctx, kind, name);
-    return rc == 1 ? 0 : rc < 0 ? rc : RIP_EIO;
+    return verify_policy(ctx, 1);
 }
 
 const rip_action rip_action_iam_attach_deny_all = {
@@ -108,7 +129,7 @@ static int detach_check(rip_action_ctx *ctx)
     rc = has_policy(ctx, kind, name);
     if (rc == 0) {
         act_note(ctx, "already done: no inline policy '%s' on %s '%s'", POLICY_NAME,
-                 !strcmp(kind, "User") ? "user" : "role", name);
+                 kind_word(kind), name);
         return 1;
     }
     return rc < 0 ? rc : 0;
@@ -117,17 +138,10 @@ static int detach_check(rip_action_ctx *ctx)
 static int detach_run(rip_action_ctx *ctx)
 {
     const char *kind = "User", *name = "";   /* set by target() */
-    char op[32];
     int rc = target(ctx, &kind, &name);
     if (rc < 0)
         return rc;
-    rip_aws_params p;
-    snprintf(op, sizeof(op), "Delete%sPolicy", kind);
-    rip_aws_params_init(&p, op, IAM_VERSION);
-    rip_aws_params_add(&p, !strcmp(kind, "User") ? "UserName" : "RoleName", name);
-    rip_aws_params_add(&p, "PolicyName", POLICY_NAME);
-    rc = act_query(ctx, "iam", &p, true, NULL);
-    rip_aws_params_release(&p);
+    rc = policy_call(ctx, "Delete", kind, name);
     if (rc == 0)
         act_note(ctx, "removed inline policy '%s'", POLICY_NAME);
     return rc;
@@ -135,12 +149,7 @@ static int detach_run(rip_action_ctx *ctx)
 
 static int detach_verify(rip_action_ctx *ctx)
 {
-    const char *kind = "User", *name = "";   /* set by target() */
-    int rc = target(ctx, &kind, &name);
-    if (rc < 0)
-        return rc;
-    rc = has_policy(ctx, kind, name);
-    return rc == 0 ? 0 : rc < 0 ? rc : RIP_EIO;
+    return verify_policy(ctx, 0);
 }
 
 const rip_action rip_action_iam_detach_deny_all = {

@@ -735,21 +735,6 @@ out:
     return rc;
 }
 
-static rip_slice col_slice(sqlite3_stmt *s, int i)
-{
-    const unsigned char *p = sqlite3_column_text(s, i);
-    if (!p)
-        return RIP_SLICE_NULL;
-    return (rip_slice){ (const char *)p, (size_t)sqlite3_column_bytes(s, i) };
-}
-
-static int col_tri(sqlite3_stmt *s, int i)
-{
-    if (sqlite3_column_type(s, i) == SQLITE_NULL)
-        return -1;
-    return sqlite3_column_int(s, i) != 0;
-}
-
 int rip_store_incident_events(rip_store *st, int64_t incident, int with_raw,
                               rip_store_row_fn fn, void *ud)
 {
@@ -786,30 +771,7 @@ int rip_store_incident_events(rip_store *st, int64_t incident, int with_raw,
             goto out;
         }
         rip_store_event_row row;
-        row.id = sqlite3_column_int64(s, 0);
-        row.time_ns = sqlite3_column_int64(s, 1);
-        row.cloud = col_slice(s, 2);
-        row.kind = col_slice(s, 3);
-        row.format = col_slice(s, 4);
-        row.provider_id = col_slice(s, 5);
-        row.account = col_slice(s, 6);
-        row.region = col_slice(s, 7);
-        row.actor_type = col_slice(s, 8);
-        row.actor_arn = col_slice(s, 9);
-        row.principal_id = col_slice(s, 10);
-        row.user_name = col_slice(s, 11);
-        row.access_key = col_slice(s, 12);
-        row.session_issuer = col_slice(s, 13);
-        row.mfa = col_tri(s, 14);
-        row.service = col_slice(s, 15);
-        row.action = col_slice(s, 16);
-        row.read_only = col_tri(s, 17);
-        row.error_code = col_slice(s, 18);
-        row.error_message = col_slice(s, 19);
-        row.source_ip = col_slice(s, 20);
-        row.user_agent = col_slice(s, 21);
-        row.detail_type = col_slice(s, 22);
-        row.raw = col_slice(s, 23);
+        rip_store_sqlite_event_row(s, &row);
         rc = fn(ud, &row);
         if (rc < 0)
             goto out;
