@@ -1,5 +1,5 @@
 /* cmd-rules.c — `riposte rules validate|list|test`: rules as code. */
-#include <dirent.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -346,81 +346,34 @@ static int run_file_tests(rip_sigma_ruleset *rs, const char *name, const char *d
     return failures;
 }
 
-static int is_rule_name(const char *n)
-{
-    size_t l = strlen(n);
-    return (l > 4 && !strcmp(n + l - 4, ".yml")) || (l > 5 && !strcmp(n + l - 5, ".yaml"));
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Runs the tests of every rule file under path (sorted, recursive). */
+/* Runs the tests of every rule file under path (files sorted, recursive,
+ * walked like every other input). */
 static int test_path(rip_sigma_ruleset *rs, const char *path, unsigned *passed,
-                     unsigned *cases, int depth, int *bad)
+                     unsigned *cases, int *bad)
 {
-    struct stat st;
-    if (stat(path, &st) != 0) {
-        rip_cli_error("cannot read '%s'", path);
-        *bad = 1;
-        return 0;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        rip_buf data = RIP_BUF_INIT;
-        int failures = 0;
-        if (rip_input_read(path, RULE_FILE_MAX, &data) < 0) {
-            rip_cli_error("cannot read '%s'", path);
-            *bad = 1;
-        } else {
-            failures = run_file_tests(rs, path, data.ptr, data.len, passed, cases);
-            if (failures < 0) {
-                *bad = 1;
-                failures = 0;
-            }
-        }
-        rip_buf_release(&data);
-        return failures;
-    }
-    if (depth > 32)
-        return 0;
-    DIR *d = opendir(path);
-    if (!d) {
+    rip_input_list files;
+    rip_input_list_init(&files);
+    int failures = 0;
+    if (rip_input_expand_names(&files, path, rip_input_is_yaml_name) < 0) {
         rip_cli_error("cannot list '%s'", path);
         *bad = 1;
-        return 0;
     }
-    char **names = NULL;
-    size_t n = 0, alloc = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        if (n == alloc) {
-            alloc = alloc ? alloc * 2 : 32;
-            char **nn = realloc(names, alloc * sizeof(*nn));
-            if (!nn)
-                break;
-            names = nn;
+    for (size_t i = 0; i < files.count; i++) {
+        const rip_input *in = &files.items[i];
+        rip_buf data = RIP_BUF_INIT;
+        if (in->err || rip_input_read(in->path, RULE_FILE_MAX, &data) < 0) {
+            rip_cli_error("cannot read '%s'", in->path);
+            *bad = 1;
+        } else {
+            int f = run_file_tests(rs, in->path, data.ptr, data.len, passed, cases);
+            if (f < 0)
+                *bad = 1;
+            else
+                failures += f;
         }
-        names[n] = malloc(strlen(path) + strlen(e->d_name) + 2);
-        if (!names[n])
-            break;
-        sprintf(names[n], "%s/%s", path, e->d_name);
-        n++;
+        rip_buf_release(&data);
     }
-    closedir(d);
-    if (n)
-        qsort(names, n, sizeof(*names), cmp_str);
-    int failures = 0;
-    for (size_t i = 0; i < n; i++) {
-        struct stat sub;
-        if (stat(names[i], &sub) == 0 && (S_ISDIR(sub.st_mode) || is_rule_name(names[i])))
-            failures += test_path(rs, names[i], passed, cases, depth + 1, bad);
-        free(names[i]);
-    }
-    free(names);
+    rip_input_list_release(&files);
     return failures;
 }
 
@@ -454,7 +407,7 @@ static int rules_test(int argc, char **argv)
         }
     }
     for (int i = 0; i < npaths; i++)
-        failures += test_path(rs, paths[i], &passed, &cases, 0, &bad);
+        failures += test_path(rs, paths[i], &passed, &cases, &bad);
     printf("%u of %u rule test case%s passed\n", passed, cases, cases == 1 ? "" : "s");
     rip_sigma_ruleset_free(rs);
     if (bad || ds.errors)

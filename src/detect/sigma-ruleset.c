@@ -10,15 +10,14 @@
  * a NOT constrains nothing. The sets are a filter: the rule is still
  * evaluated in full.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "detect/sigma-int.h"
+#include "sources/input.h"
 #include "util/err.h"
 
 /* ------------------------------------------------------------------ */
@@ -284,50 +283,18 @@ int rip_sigma_add_placeholder(rip_sigma_ruleset *rs, const char *name,
     return 0;
 }
 
+/* A rule or placeholder file, whole, capped at SG_MAX_FILE. */
 static int read_file(const char *path, char **out, size_t *outlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return errno == ENOENT ? RIP_ENOENT : RIP_EIO;
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    int rc = 0;
-    for (;;) {
-        if (len == cap) {
-            if (cap > SG_MAX_FILE) {
-                rc = RIP_ELIMIT;
-                break;
-            }
-            size_t nc = cap ? cap * 2 : 16384;
-            char *nb = realloc(buf, nc + 1);
-            if (!nb) {
-                rc = RIP_ENOMEM;
-                break;
-            }
-            buf = nb;
-            cap = nc;
-        }
-        size_t r = fread(buf + len, 1, cap - len, f);
-        len += r;
-        if (r == 0) {
-            if (ferror(f))
-                rc = RIP_EIO;
-            break;
-        }
-    }
-    fclose(f);
-    if (rc == 0 && len > SG_MAX_FILE)
-        rc = RIP_ELIMIT;
+    rip_buf b;
+    rip_buf_init(&b, 0);
+    int rc = rip_input_read(path, SG_MAX_FILE, &b);
     if (rc < 0) {
-        free(buf);
+        rip_buf_release(&b);
         return rc;
     }
-    if (!buf && !(buf = malloc(1)))
-        return RIP_ENOMEM;
-    buf[len] = '\0';
-    *out = buf;
-    *outlen = len;
-    return 0;
+    *out = rip_buf_take(&b, outlen);
+    return *out ? 0 : RIP_ENOMEM;
 }
 
 int rip_sigma_load_placeholders(rip_sigma_ruleset *rs, const char *path)
@@ -447,65 +414,8 @@ int rip_sigma_load_buffer(rip_sigma_ruleset *rs, const char *name, const char *d
     return result;
 }
 
-static int has_rule_ext(const char *name)
+static int load_file(rip_sigma_ruleset *rs, const char *path)
 {
-    size_t n = strlen(name);
-    return (n > 4 && strcmp(name + n - 4, ".yml") == 0) ||
-           (n > 5 && strcmp(name + n - 5, ".yaml") == 0);
-}
-
-static int load_dir(rip_sigma_ruleset *rs, const char *path, int depth)
-{
-    struct dirent **ents;
-    if (depth > 32) {
-        sg_diag(rs, path, 0, 0, false, "folders nested deeper than 32 levels");
-        return RIP_ELIMIT;
-    }
-    int n = scandir(path, &ents, NULL, alphasort);
-    if (n < 0) {
-        sg_diag(rs, path, 0, 0, false, "cannot read folder: %s", strerror(errno));
-        return RIP_EIO;
-    }
-    int result = 0;
-    for (int i = 0; i < n; i++) {
-        const char *nm = ents[i]->d_name;
-        if (nm[0] == '.' || result == RIP_ENOMEM)
-            continue;
-        size_t need = strlen(path) + strlen(nm) + 2;
-        char *sub = malloc(need);
-        if (!sub) {
-            result = RIP_ENOMEM;
-            continue;
-        }
-        snprintf(sub, need, "%s/%s", path, nm);
-        struct stat st;
-        int rc = 0;
-        if (stat(sub, &st) == 0 && S_ISDIR(st.st_mode))
-            rc = load_dir(rs, sub, depth + 1);
-        else if (has_rule_ext(nm))
-            rc = rip_sigma_load_path(rs, sub);
-        if (rc < 0 && (result == 0 || rc == RIP_ENOMEM))
-            result = rc;
-        free(sub);
-    }
-    for (int i = 0; i < n; i++)
-        free(ents[i]);
-    free(ents);
-    return result;
-}
-
-int rip_sigma_load_path(rip_sigma_ruleset *rs, const char *path)
-{
-    if (rs->compiled)
-        return RIP_EINVAL;
-    struct stat st;
-    if (stat(path, &st) != 0) {
-        int rc = errno == ENOENT ? RIP_ENOENT : RIP_EIO;
-        sg_diag(rs, path, 0, 0, false, "cannot read: %s", strerror(errno));
-        return rc;
-    }
-    if (S_ISDIR(st.st_mode))
-        return load_dir(rs, path, 0);
     char *data;
     size_t len;
     int rc = read_file(path, &data, &len);
@@ -517,6 +427,33 @@ int rip_sigma_load_path(rip_sigma_ruleset *rs, const char *path)
     rc = rip_sigma_load_buffer(rs, path, data, len);
     free(data);
     return rc;
+}
+
+int rip_sigma_load_path(rip_sigma_ruleset *rs, const char *path)
+{
+    if (rs->compiled)
+        return RIP_EINVAL;
+    /* Folders are walked like every other input: sorted, depth-capped,
+     * links to folders not followed, *.yml and *.yaml kept. */
+    rip_input_list files;
+    rip_input_list_init(&files);
+    int result = rip_input_expand_names(&files, path, rip_input_is_yaml_name);
+    if (result < 0)
+        sg_diag(rs, path, 0, 0, false, "cannot list: %s", rip_strerror(result));
+    for (size_t i = 0; i < files.count && result != RIP_ENOMEM; i++) {
+        const rip_input *in = &files.items[i];
+        int rc;
+        if (in->err) {
+            sg_diag(rs, in->path, 0, 0, false, "cannot read: %s", rip_strerror(in->err));
+            rc = in->err;
+        } else {
+            rc = load_file(rs, in->path);
+        }
+        if (rc < 0 && (result == 0 || rc == RIP_ENOMEM))
+            result = rc;
+    }
+    rip_input_list_release(&files);
+    return result;
 }
 
 /* ------------------------------------------------------------------ */

@@ -4,23 +4,21 @@
  * docs/PLAYBOOKS.md for the format. */
 #include "respond/playbook.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cloud/actions.h"
 #include "correlate/entity.h"
 #include "correlate/incident.h"
 #include "respond/yaml-tree.h"
+#include "sources/input.h"
 #include "util/buf.h"
 #include "util/err.h"
 
-#define PB_DIR_DEPTH_MAX 16
 #define PB_KEY_MAX 256
 
 struct rip_playbook_set {
@@ -1039,92 +1037,31 @@ static int read_file(rip_playbook_set *s, const char *path)
     return rc;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static bool yaml_name(const char *n)
-{
-    size_t l = strlen(n);
-    return (l > 4 && !strcmp(n + l - 4, ".yml")) || (l > 5 && !strcmp(n + l - 5, ".yaml"));
-}
-
-static int load_dir(rip_playbook_set *s, const char *path, int depth)
-{
-    if (depth > PB_DIR_DEPTH_MAX) {
-        pb_report(s, path, 0, "", "folders nested too deep");
-        return RIP_ELIMIT;
-    }
-    DIR *d = opendir(path);
-    if (!d) {
-        char text[512];
-        snprintf(text, sizeof(text), "cannot open folder: %s", strerror(errno));
-        pb_report(s, path, 0, "", text);
-        return RIP_EIO;
-    }
-    char **names = NULL;
-    size_t n = 0, alloc = 0;
-    int rc = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        if (n == alloc) {
-            size_t na = alloc ? alloc * 2 : 32;
-            char **nn = realloc(names, na * sizeof(*nn));
-            if (!nn) {
-                rc = RIP_ENOMEM;
-                break;
-            }
-            names = nn;
-            alloc = na;
-        }
-        if (!(names[n] = strdup(e->d_name))) {
-            rc = RIP_ENOMEM;
-            break;
-        }
-        n++;
-    }
-    closedir(d);
-    if (n)
-        qsort(names, n, sizeof(*names), cmp_str);
-    for (size_t i = 0; i < n && rc != RIP_ENOMEM; i++) {
-        size_t len = strlen(path) + strlen(names[i]) + 2;
-        char *full = malloc(len);
-        if (!full) {
-            rc = RIP_ENOMEM;
-            break;
-        }
-        snprintf(full, len, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/", names[i]);
-        struct stat st;
-        int r = 0;
-        if (stat(full, &st) == 0 && S_ISDIR(st.st_mode))
-            r = load_dir(s, full, depth + 1);
-        else if (yaml_name(names[i]))
-            r = read_file(s, full);
-        if (r < 0 && rc == 0)
-            rc = r;
-        free(full);
-    }
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-    return rc;
-}
-
 int rip_playbook_load_path(rip_playbook_set *s, const char *path)
 {
-    struct stat st;
-    if (stat(path, &st) != 0) {
-        char text[512];
-        snprintf(text, sizeof(text), "cannot open: %s", strerror(errno));
-        pb_report(s, path, 0, "", text);
-        return errno == ENOENT ? RIP_ENOENT : RIP_EIO;
+    /* Folders are walked like every other input (sorted, depth-capped,
+     * links to folders not followed), keeping *.yml and *.yaml. */
+    rip_input_list files;
+    rip_input_list_init(&files);
+    int rc = rip_input_expand_names(&files, path, rip_input_is_yaml_name);
+    if (rc < 0)
+        pb_report(s, path, 0, "", "cannot list: too many files or out of memory");
+    for (size_t i = 0; i < files.count; i++) {
+        const rip_input *in = &files.items[i];
+        int r;
+        if (in->err) {
+            char text[512];
+            snprintf(text, sizeof(text), "cannot open: %s", rip_strerror(in->err));
+            pb_report(s, in->path, 0, "", text);
+            r = in->err;
+        } else {
+            r = read_file(s, in->path);
+        }
+        if (r < 0 && rc == 0)
+            rc = r;
     }
-    if (S_ISDIR(st.st_mode))
-        return load_dir(s, path, 0);
-    return read_file(s, path);
+    rip_input_list_release(&files);
+    return rc;
 }
 
 size_t rip_playbook_count(const rip_playbook_set *s)

@@ -80,6 +80,12 @@ static bool ends_with(const char *s, size_t n, const char *suffix)
     return n >= k && memcmp(s + n - k, suffix, k) == 0;
 }
 
+bool rip_input_is_yaml_name(const char *name)
+{
+    size_t l = strlen(name);
+    return (l > 4 && !strcmp(name + l - 4, ".yml")) || (l > 5 && !strcmp(name + l - 5, ".yaml"));
+}
+
 bool rip_input_is_data_name(const char *name)
 {
     size_t n = strlen(name);
@@ -94,7 +100,8 @@ static int cmp_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int expand_dir(rip_input_list *l, const char *dir, unsigned depth)
+static int expand_dir(rip_input_list *l, const char *dir, unsigned depth,
+                      bool (*want)(const char *name))
 {
     char **names = NULL;
     size_t n = 0, alloc = 0;
@@ -153,7 +160,7 @@ static int expand_dir(rip_input_list *l, const char *dir, unsigned depth)
             continue;
         }
         if (S_ISDIR(st.st_mode)) {
-            r = expand_dir(l, full, depth + 1);
+            r = expand_dir(l, full, depth + 1, want);
             free(full);
             continue;
         }
@@ -162,7 +169,7 @@ static int expand_dir(rip_input_list *l, const char *dir, unsigned depth)
             free(full);
             continue;
         }
-        if (!S_ISREG(st.st_mode) || !rip_input_is_data_name(names[i])) {
+        if (!S_ISREG(st.st_mode) || !want(names[i])) {
             free(full);
             continue;
         }
@@ -178,7 +185,7 @@ out:
     return r;
 }
 
-int rip_input_expand(rip_input_list *l, const char *path)
+int rip_input_expand_names(rip_input_list *l, const char *path, bool (*want)(const char *name))
 {
     struct stat st;
 
@@ -187,8 +194,13 @@ int rip_input_expand(rip_input_list *l, const char *path)
     if (stat(path, &st) != 0)
         return push_copy(l, path, errno_to_rip(errno));
     if (S_ISDIR(st.st_mode))
-        return expand_dir(l, path, 0);
+        return expand_dir(l, path, 0, want);
     return push_copy(l, path, 0);
+}
+
+int rip_input_expand(rip_input_list *l, const char *path)
+{
+    return rip_input_expand_names(l, path, rip_input_is_data_name);
 }
 
 int rip_input_read(const char *path, size_t max, rip_buf *out)

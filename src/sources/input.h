@@ -47,6 +47,14 @@ void rip_input_list_release(rip_input_list *l);
  * entries) when the list itself cannot grow. */
 int rip_input_expand(rip_input_list *l, const char *path);
 
+/* As rip_input_expand(), but a directory keeps the files whose name want()
+ * accepts (rule and playbook folders: *.yml, *.yaml). Same order, limits
+ * and link policy. */
+int rip_input_expand_names(rip_input_list *l, const char *path, bool (*want)(const char *name));
+
+/* True for *.yml and *.yaml: rule and playbook files. */
+bool rip_input_is_yaml_name(const char *name);
+
 /* True for names riposte reads when walking a directory: *.json, *.jsonl,
  * *.ndjson, and any of them with .gz (CloudTrail's S3 objects are
  * *.json.gz), plus bare *.gz. Named files are read whatever their name. */
