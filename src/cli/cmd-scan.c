@@ -633,13 +633,16 @@ int cmd_scan(int argc, char **argv)
         rip_buf_init(&ctx.files[i].out, 0);
         rip_buf_init(&ctx.files[i].err, 0);
     }
+    /* Progress goes to a terminal only: the inputs are sized (one stat each)
+     * only then. */
     uint64_t total_bytes = 0;
-    for (size_t i = 0; i < n; i++) {
+    int progress = isatty(2);
+    for (size_t i = 0; progress && i < n; i++) {
         struct stat st;
         if (strcmp(ctx.inputs.items[i].path, "-") && stat(ctx.inputs.items[i].path, &st) == 0)
             total_bytes += (uint64_t)st.st_size;
     }
-    int progress = isatty(2) && total_bytes > ((uint64_t)64 << 20);
+    progress = progress && total_bytes > ((uint64_t)64 << 20);
 
     pthread_mutex_init(&ctx.lock, NULL);
     pthread_cond_init(&ctx.cond, NULL);

@@ -43,38 +43,58 @@ static rip_slice event_name(const rip_event *ev)
     return ev->action.name;
 }
 
-/* Appends s with control bytes replaced, so a hostile record cannot drive
- * the terminal; "-" when absent. */
-static void add_safe(rip_buf *b, rip_slice s)
+/* At most this many bytes of one field are shown; longer ones end in "...". */
+#define SAFE_MAX 512
+
+/* Writes s at o with control bytes replaced, so a hostile record cannot
+ * drive the terminal; "-" when absent. o has room for SAFE_MAX + 3 bytes.
+ * Returns the end of what was written. */
+static char *put_safe(char *o, rip_slice s)
 {
     if (!s.ptr) {
-        rip_buf_addc(b, '-');
-        return;
+        *o++ = '-';
+        return o;
     }
-    size_t n = s.len > 512 ? 512 : s.len, run = 0, i = 0;
+    size_t n = s.len > SAFE_MAX ? SAFE_MAX : s.len, i = 0;
 #if defined(__SSE2__)
     /* Clean 16-byte blocks (no byte below 0x20 and none at or above 0x7f;
-     * the signed compare catches both) are skipped at once. */
+     * the signed compare catches both) are copied at once. */
     const __m128i lo = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
     while (n - i >= 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s.ptr + i));
         __m128i bad = _mm_or_si128(_mm_cmplt_epi8(v, lo), _mm_cmpeq_epi8(v, del));
         if (_mm_movemask_epi8(bad))
             break;
+        _mm_storeu_si128((__m128i *)(void *)(o + i), v);
         i += 16;
     }
 #endif
     for (; i < n; i++) {
         unsigned char c = (unsigned char)s.ptr[i];
-        if (c < 0x20 || c == 0x7f) {
-            rip_buf_add(b, s.ptr + run, i - run);
-            rip_buf_addc(b, '?');
-            run = i + 1;
-        }
+        o[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
     }
-    rip_buf_add(b, s.ptr + run, n - run);
-    if (n < s.len)
-        rip_buf_adds(b, "...");
+    o += n;
+    if (n < s.len) {
+        memcpy(o, "...", 3);
+        o += 3;
+    }
+    return o;
+}
+
+static char *put(char *o, const char *s, size_t n)
+{
+    memcpy(o, s, n);
+    return o + n;
+}
+
+/* Appends s as put_safe() writes it. */
+static void add_safe(rip_buf *b, rip_slice s)
+{
+    if (rip_buf_grow(b, SAFE_MAX + 3) < 0)
+        return;
+    char *o = put_safe(b->ptr + b->len, s);
+    *o = '\0';
+    b->len = (size_t)(o - b->ptr);
 }
 
 static void add_time(rip_buf *b, int64_t ns)
@@ -351,31 +371,45 @@ int rip_scan_format_hit(rip_buf *out, rip_scan_format fmt, const rip_sigma_meta 
     size_t start = out->len;
     int r = 0;
     if (fmt == RIP_SCAN_TEXT) {
-        /* No printf on this path: it runs once per hit. */
-        add_time(out, ev->time_ns);
+        /* No printf on this path: it runs once per hit. The line's longest
+         * form is reserved first, then written without further checks. */
         const char *level = meta->level ? rip_sigma_level_name(meta->level) : "-";
-        size_t ll = strlen(level);
-        rip_buf_add(out, "  ", 2);
-        rip_buf_add(out, level, ll);
-        rip_buf_add(out, "              ", ll < 14 ? 14 - ll : 1);
-        rip_buf_adds(out, meta->title ? meta->title : "(untitled)");
-        rip_buf_add(out, "  ", 2);
-        add_safe(out, event_name(ev));
-        rip_buf_adds(out, " by ");
-        add_safe(out, event_actor(ev));
+        const char *title = meta->title ? meta->title : "(untitled)";
+        size_t ll = strlen(level), tl = strlen(title);
+        rip_slice p = rip_slice_cstr(path);
+        r = rip_buf_grow(out, RIP_TIME_FMT_MAX + 2 + ll + 14 + tl + 2 + 6 * (SAFE_MAX + 3) +
+                              4 + 6 + 4 + 1 + 3 + 8 + 20 + 2);
+        if (r < 0)
+            return line_done(out, start, r);
+        char *o = out->ptr + out->len;
+        if (ev->time_ns) {
+            char t[RIP_TIME_FMT_MAX];
+            rip_time_format(ev->time_ns, t);
+            o = put(o, t, strlen(t));
+        } else {
+            *o++ = '-';
+        }
+        o = put(o, "  ", 2);
+        o = put(o, level, ll);
+        o = put(o, "              ", ll < 14 ? 14 - ll : 1);
+        o = put(o, title, tl);
+        o = put(o, "  ", 2);
+        o = put_safe(o, event_name(ev));
+        o = put(o, " by ", 4);
+        o = put_safe(o, event_actor(ev));
         if (ev->source.ip.ptr) {
-            rip_buf_adds(out, " from ");
-            add_safe(out, ev->source.ip);
+            o = put(o, " from ", 6);
+            o = put_safe(o, ev->source.ip);
         }
         if (ev->account.ptr || ev->region.ptr) {
-            rip_buf_adds(out, " in ");
-            add_safe(out, ev->account);
-            rip_buf_addc(out, '/');
-            add_safe(out, ev->region);
+            o = put(o, " in ", 4);
+            o = put_safe(o, ev->account);
+            *o++ = '/';
+            o = put_safe(o, ev->region);
         }
-        rip_buf_adds(out, "  [");
-        add_safe(out, rip_slice_cstr(path));
-        rip_buf_adds(out, " record ");
+        o = put(o, "  [", 3);
+        o = put_safe(o, p);
+        o = put(o, " record ", 8);
         char num[24];
         int nl = 0;
         uint64_t v = ev->input_index + 1;
@@ -383,8 +417,10 @@ int rip_scan_format_hit(rip_buf *out, rip_scan_format fmt, const rip_sigma_meta 
             num[sizeof(num) - 1 - nl++] = (char)('0' + v % 10);
             v /= 10;
         } while (v);
-        rip_buf_add(out, num + sizeof(num) - nl, (size_t)nl);
-        r = rip_buf_add(out, "]\n", 2);
+        o = put(o, num + sizeof(num) - nl, (size_t)nl);
+        o = put(o, "]\n", 2);
+        *o = '\0';
+        out->len = (size_t)(o - out->ptr);
     } else {
         rip_jw w;
         rip_jw_init(&w, out);

@@ -89,6 +89,8 @@ typedef struct sg_pat {
     const int16_t *glob;   /* PM_GLOB: bytes 0..255 or SG_GLOB_* */
     uint32_t glen;
     pcre2_code *re;
+    const char *relit;     /* PM_RE: bytes every match contains (a prefilter), or NULL */
+    uint32_t relit_len;
     double num;
     uint32_t ref_field;    /* PM_FIELDREF */
     uint8_t family;        /* PM_CIDR: 4 or 6 */

@@ -209,6 +209,9 @@ static bool text_match(rip_sigma_matcher *m, const sg_pat *p, const sg_val *v)
     case PM_GLOB:
         return glob_match(p->glob, p->glen, t.ptr, t.len, p->cased);
     case PM_RE: {
+        /* A subject without the bytes every match contains cannot match. */
+        if (p->relit_len && (t.len < p->relit_len || !memmem(t.ptr, t.len, p->relit, p->relit_len)))
+            return false;
         int rc = pcre2_match(p->re, (PCRE2_SPTR)(t.ptr ? t.ptr : ""), t.len, 0, 0, m->md, m->mctx);
         if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
             m->stats.regex_errors++;   /* undecided (match limit): counted and reported */

@@ -632,6 +632,59 @@ static int expand_value(rparse *rp, const sy_node *vn, const char *done, size_t 
     return 0;
 }
 
+/* The longest run of literal bytes that every match of the regex re must
+ * contain, found conservatively: 0 unless the regex is case-sensitive and
+ * has no alternation; the scan stops at the first group, class, counted
+ * repeat or escape it does not understand, and a byte made optional by a
+ * following '?' or '*' is not counted. The matcher skips PCRE2 when the
+ * subject does not contain the run (it could not match). Writes at most
+ * cap bytes to out; returns their number. */
+static size_t re_required_literal(const char *re, size_t len, uint32_t flags, char *out,
+                                  size_t cap)
+{
+    char run[128];
+    size_t n = 0, best = 0;
+    if ((flags & (PCRE2_CASELESS | PCRE2_EXTENDED | PCRE2_EXTENDED_MORE)) ||
+        memchr(re, '|', len))
+        return 0;
+    if (cap > sizeof(run))
+        cap = sizeof(run);
+#define COMMIT() do { if (n > best) { memcpy(out, run, n); best = n; } n = 0; } while (0)
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)re[i];
+        if (c == '*' || c == '?') {
+            if (n)
+                n--;           /* the byte before may be absent */
+            COMMIT();
+        } else if (c == '+') {
+            COMMIT();          /* the byte before is there at least once */
+        } else if (c == '.' || c == '^' || c == '$') {
+            COMMIT();
+        } else if (c == '\\' && i + 1 < len && (unsigned char)re[i + 1] < 0x80 &&
+                   (unsigned char)re[i + 1] > 0x20 && !isalnum((unsigned char)re[i + 1])) {
+            /* An escaped punctuation character stands for itself. */
+            if (n == cap)
+                COMMIT();
+            run[n++] = re[++i];
+        } else if (c > 0x20 && c < 0x7f && c != '\\' && c != '(' && c != ')' && c != '[' &&
+                   c != ']' && c != '{' && c != '}') {
+            if (n == cap)
+                COMMIT();
+            run[n++] = (char)c;
+        } else {
+            /* A group, class, counted repeat, escape with a meaning or a
+             * byte outside printable ASCII: stop here. A '{' may make the
+             * byte before it optional. */
+            if (c == '{' && n)
+                n--;
+            break;
+        }
+    }
+    COMMIT();
+#undef COMMIT
+    return best;
+}
+
 /* One string (after expansion) → patterns per the modifier state. */
 static int one_string(rparse *rp, const sg_modstate *st, const sy_node *vn, const char *field,
                       const char *s, uint32_t group, patvec *pv)
@@ -663,6 +716,16 @@ static int one_string(rparse *rp, const sg_modstate *st, const sy_node *vn, cons
         p->re = re;
         p->cased = true;
         p->group = group;
+        char lit[128];
+        size_t ln = re_required_literal(s, len, flags, lit, sizeof(lit));
+        if (ln) {
+            char *l = rip_arena_alloc(rp->a, ln);
+            if (!l)
+                return RIP_ENOMEM;
+            memcpy(l, lit, ln);
+            p->relit = l;
+            p->relit_len = (uint32_t)ln;
+        }
         return 0;
     }
     case MT_CIDR:
