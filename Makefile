@@ -4,7 +4,8 @@
 #                run them again under ASan+UBSan, replay every fuzz corpus;
 #                ends with one line "N passed, N failed, N skipped"
 #   make demo    install what is missing, build, then on examples/data: riposte
-#                events, scan, ingest into a fresh build/demo.db, incident list/show
+#                events, scan, ingest into a fresh build/demo.db, incident list/show,
+#                respond (dry runs of the matching playbooks), runs, audit verify
 #
 # And for developers:
 #   make build   build build/             make test   build/ tests only
@@ -21,7 +22,8 @@ FUZZ_SECONDS ?= 60
 DEMO_DB      ?= $(BUILD)/demo.db
 DEMO         ?= 'events --format text examples/data' 'scan examples/data' \
                 'ingest --db $(DEMO_DB) examples/data' 'incident list --db $(DEMO_DB)' \
-                'incident show 1 --db $(DEMO_DB)'
+                'incident show 1 --db $(DEMO_DB)' 'respond --db $(DEMO_DB)' \
+                'runs --db $(DEMO_DB)' 'audit verify --db $(DEMO_DB)'
 
 SANITIZE     = -Db_sanitize=address,undefined -Db_lundef=false
 TEST_FLAGS   = $(if $(V),,-q)
@@ -42,7 +44,7 @@ check:
 demo:
 	@scripts/install-deps
 	@$(MAKE_SELF) build
-	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm $(DEMO_DB).engine-lock
 	@for args in $(DEMO); do \
 	    printf '\n$$ %s/riposte %s\n' $(BUILD) "$$args"; \
 	    ./$(BUILD)/riposte $$args 2>&1; rc=$$?; \

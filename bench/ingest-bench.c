@@ -11,9 +11,9 @@
  *    memory: IAM users and assumed-role sessions, access keys, source IPs,
  *    regions, errors, resources; each record about 1 KB like real ones.
  * 2. Decodes them once (rip_decoder) into self-contained rows in memory.
- * 3. plain loader: one connection, one prepared INSERT per table, one
- *    transaction, no acknowledgements, into a new database with the store's
- *    schema, pragmas and indexes.
+ * 3. plain loader: one connection, one prepared INSERT per table (events,
+ *    event_raw, event_resources), one transaction, no acknowledgements, into
+ *    a new database with the store's schema, pragmas and indexes.
  * 4. store: the same rows through rip_store_put_event() (group commit, an
  *    acknowledgement per batch through on_durable) and rip_store_flush(), into
  *    another new database. The ratio store / plain is printed.
@@ -297,7 +297,7 @@ static int plain_load(const char *path, const rows *r, double *secs, char *cost,
     rip_store *st = NULL;
     rip_store_error err;
     sqlite3 *db = NULL;
-    sqlite3_stmt *ev = NULL, *res = NULL;
+    sqlite3_stmt *ev = NULL, *raw = NULL, *res = NULL;
     int rc = rip_store_open(path, NULL, &st, &err);   /* the same schema */
     if (rc) {
         fprintf(stderr, "ingest-bench: %s: %s\n", path, err.msg);
@@ -314,11 +314,14 @@ static int plain_load(const char *path, const rows *r, double *secs, char *cost,
             " actor_type, actor_arn, principal_id, user_name, access_key, session_issuer, mfa,"
             " service, action, read_only, error_code, error_message, source_ip, user_agent,"
             " detail_type, finding_type, finding_severity, finding_severity_label, finding_title,"
-            " raw, envelope, ingested_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+            " ingested_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
             " ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, NULL, NULL, NULL, NULL,"
-            " ?24, NULL, ?25)", -1, &ev, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "INSERT INTO event_resources (event_id, type, resource_id, arn)"
-                               " VALUES (?1, ?2, ?3, ?4)", -1, &res, NULL) != SQLITE_OK) {
+            " ?25)", -1, &ev, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "INSERT INTO event_raw (event_id, raw, envelope)"
+                               " VALUES (?1, ?2, NULL)", -1, &raw, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "INSERT INTO event_resources (event_id, position, type,"
+                               " resource_id, arn) VALUES (?1, ?2, ?3, ?4, ?5)",
+                           -1, &res, NULL) != SQLITE_OK) {
         fprintf(stderr, "ingest-bench: plain loader: %s\n", sqlite3_errmsg(db));
         rc = RIP_EIO;
         goto out;
@@ -361,18 +364,23 @@ static int plain_load(const char *path, const rows *r, double *secs, char *cost,
         BIND(21, e->source.ip);
         BIND(22, e->source.user_agent);
         BIND(23, e->detail_type);
-        rip_slice raw = rip_json_text(e->raw);
-        BIND(24, raw);
         sqlite3_bind_int64(ev, 25, 1);
         if (sqlite3_step(ev) != SQLITE_DONE)
             goto fail;
         sqlite3_reset(ev);
         sqlite3_int64 id = sqlite3_last_insert_rowid(db);
+        rip_slice text = rip_json_text(e->raw);
+        sqlite3_bind_int64(raw, 1, id);
+        sqlite3_bind_text(raw, 2, text.ptr, (int)text.len, SQLITE_STATIC);
+        if (sqlite3_step(raw) != SQLITE_DONE)
+            goto fail;
+        sqlite3_reset(raw);
         for (uint32_t k = 0; k < e->nresources; k++) {
             sqlite3_bind_int64(res, 1, id);
-            BINDR(2, e->resources[k].type);
-            BINDR(3, e->resources[k].id);
-            BINDR(4, e->resources[k].arn);
+            sqlite3_bind_int64(res, 2, k);
+            BINDR(3, e->resources[k].type);
+            BINDR(4, e->resources[k].id);
+            BINDR(5, e->resources[k].arn);
             if (sqlite3_step(res) != SQLITE_DONE)
                 goto fail;
             sqlite3_reset(res);
@@ -389,6 +397,7 @@ fail:
     rc = RIP_EIO;
 out:
     sqlite3_finalize(ev);
+    sqlite3_finalize(raw);
     sqlite3_finalize(res);
     sqlite3_close(db);
     return rc;

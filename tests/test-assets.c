@@ -2,7 +2,9 @@
  * the store's asset API (src/store/store-assets.c): put, relations replaced
  * on every put, listing with filters, snapshot saves that prune what a
  * snapshot no longer sees (per region for EC2 types, per account for IAM
- * and S3), the set's cap, and the JSON form.
+ * and S3), the set's cap, and the JSON form; the topology around assets
+ * (src/inventory/graph.c): what it walks, the open-group exposure, hostile
+ * text in dot, text and SVG; and the policy and CIDR helpers.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +12,7 @@
 #include <unistd.h>
 
 #include "inventory/asset.h"
+#include "inventory/graph.h"
 #include "store/store.h"
 #include "tap.h"
 #include "util/err.h"
@@ -187,9 +190,113 @@ static void test_types(void)
         all &= rip_asset_type_parse(rip_asset_type_name((rip_asset_type)i), &t) == 0 &&
                t == (rip_asset_type)i;
     CHECK(all, "types: every name parses back to its type");
-    CHECK(rip_asset_type_parse("network_acl", &t) == RIP_EINVAL, "types: unknown name refused");
+    CHECK(rip_asset_type_parse("printer", &t) == RIP_EINVAL, "types: unknown name refused");
     CHECK(rip_asset_type_global(RIP_ASSET_BUCKET) && !rip_asset_type_global(RIP_ASSET_SUBNET),
           "types: buckets are per account, subnets per region");
+}
+
+static void put(rip_store *st, const char *type, const char *id, const char *name,
+                const char *tags, const char *detail, const rip_store_asset_rel *rels,
+                size_t nrels)
+{
+    rip_store_asset a = {
+        .cloud = "aws", .account = "333333333333", .region = "us-east-1", .type = type,
+        .resource_id = id, .name = name, .tags = tags, .detail = detail, .updated_ns = 500,
+        .rels = rels, .nrels = nrels,
+    };
+    if (rip_store_put_asset(st, &a, NULL) < 0)
+        abort();
+}
+
+static void test_topology(rip_store *st)
+{
+    static const char *const open_sg =
+        "{\"ingress\":[{\"protocol\":\"tcp\",\"from_port\":22,\"to_port\":22,"
+        "\"cidrs\":[\"0.0.0.0/0\"],\"ipv6_cidrs\":[],\"groups\":[],"
+        "\"open_to_world\":true}],\"open_to_world\":true}";
+    rip_store_asset_rel miner[] = { { "security_group", "sg-open" }, { "subnet", "subnet-1" },
+                                    { "vpc", "vpc-1" } };
+    rip_store_asset_rel other[] = { { "security_group", "sg-open" } };
+    rip_store_asset_rel in_vpc[] = { { "vpc", "vpc-1" } };
+    put(st, "instance", "i-miner", "x\"y\\z\n<script>alert(1)</script>",
+        "{\"Owner\":\"bob\",\"Team\":\"ml\"}", "{\"state\":\"running\"}", miner, 3);
+    put(st, "instance", "i-other", "other", "{}", "{\"state\":\"stopped\"}", other, 1);
+    put(st, "security_group", "sg-open", "web", "{}", open_sg, in_vpc, 1);
+    put(st, "subnet", "subnet-1", NULL, "{}", "{\"cidr\":\"10.0.1.0/24\"}", in_vpc, 1);
+    put(st, "vpc", "vpc-1", "prod", "{}", "{\"cidr\":\"10.0.0.0/16\"}", NULL, 0);
+
+    rip_topology t;
+    rip_topo_root roots[] = { { "instance", "i-miner" }, { "bucket", "no-such-bucket" } };
+    rip_topology_init(&t);
+    int rc = rip_topology_build(st, roots, 2, &t);
+    CHECK(rc == 0 && t.n == 5, "topology: the instance, its group, subnet and VPC, and the "
+          "other instance behind the open group (%zu nodes)", t.n);
+    bool shared = false, owner = false;
+    for (size_t i = 0; i < t.n; i++) {
+        shared |= !strcmp(t.nodes[i].id, "i-other") && t.nodes[i].shared;
+        owner |= !strcmp(t.nodes[i].id, "i-miner") && t.nodes[i].owner &&
+                 !strcmp(t.nodes[i].owner, "bob") && t.nodes[i].team &&
+                 !strcmp(t.nodes[i].team, "ml");
+    }
+    CHECK(shared, "topology: the other instance is marked as exposed the same way");
+    CHECK(owner, "topology: owner and team from the tags");
+
+    rip_buf text = RIP_BUF_INIT, dot = RIP_BUF_INIT, svg = RIP_BUF_INIT;
+    char err[256];
+    CHECK(rip_topology_text(&t, &text) == 0 && strstr(text.ptr, "!! open to the world: tcp 22 "
+          "from 0.0.0.0/0") && !strstr(text.ptr, "\n<script") && strstr(text.ptr, "z?<script>"),
+          "topology text: the open rule flagged, control bytes made '?' (%s)", text.ptr);
+    CHECK(rip_topology_dot(&t, &dot) == 0 && strstr(dot.ptr, "x\\\"y\\\\z?<script>") &&
+          strstr(dot.ptr, "same open group"),
+          "topology dot: quotes and backslashes escaped, newline made '?'");
+    rc = rip_topology_svg(&t, &svg, err, sizeof(err));
+    CHECK(rc == 0 && !strncmp(svg.ptr, "<svg", 4) && strstr(svg.ptr, "</svg>") &&
+          !strstr(svg.ptr, "<script") && !strstr(svg.ptr, "<!--") &&
+          strstr(svg.ptr, "i&#45;miner"),
+          "topology svg: an <svg> element, hostile text escaped, no comments (%s)", err);
+    rip_buf_release(&text);
+    rip_buf_release(&dot);
+    rip_buf_release(&svg);
+    rip_topology_release(&t);
+
+    rip_topology_init(&t);
+    rip_topo_root none = { NULL, "i-nothing" };
+    CHECK(rip_topology_build(st, &none, 1, &t) == 0 && t.n == 0,
+          "topology: an id not in the inventory gives no node");
+    rip_topology_release(&t);
+
+    char buf[64];
+    rip_topo_root r;
+    CHECK(rip_topo_root_for_entity("principal", "arn:aws:iam::1:user/ops/alice", buf, sizeof(buf),
+                                   &r) == 1 && !strcmp(r.type, "user") && !strcmp(r.id, "alice"),
+          "entity: a user ARN is the user");
+    CHECK(rip_topo_root_for_entity("principal", "arn:aws:sts::1:assumed-role/admin/s1", buf,
+                                   sizeof(buf), &r) == 1 && !strcmp(r.type, "role") &&
+          !strcmp(r.id, "admin"), "entity: a session is its role");
+    CHECK(rip_topo_root_for_entity("source_ip", "203.0.113.7", buf, sizeof(buf), &r) == 0,
+          "entity: a source IP is not an asset");
+
+    int removed = 0;
+    CHECK(rip_store_delete_asset(st, "aws", "333333333333", "security_group", "sg-open",
+                                 &removed) == 0 && removed == 1 &&
+          !strstr(list(st, "instance", "i-other", NULL).rels[0], "sg-open"),
+          "delete: the asset and the relations pointing at it are gone");
+}
+
+static void test_helpers(void)
+{
+    CHECK(rip_asset_cidr_world("0.0.0.0/0") && rip_asset_cidr_world("::/0") &&
+          rip_asset_cidr_world("208.236.235.254/0") && !rip_asset_cidr_world("10.0.0.0/8") &&
+          !rip_asset_cidr_world("10.0.0.0/10"), "cidr: prefix length 0 is the world");
+    static const char *const pub = "{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":"
+                                   "{\"AWS\":[\"*\"]},\"Action\":\"s3:GetObject\"}]}";
+    static const char *const cond = "{\"Statement\":{\"Effect\":\"Allow\",\"Principal\":\"*\","
+                                    "\"Condition\":{\"IpAddress\":{}}}}";
+    static const char *const deny = "{\"Statement\":{\"Effect\":\"Deny\",\"Principal\":\"*\"}}";
+    CHECK(rip_asset_policy_public(pub, strlen(pub)) == 1, "policy: Allow to everyone is public");
+    CHECK(rip_asset_policy_public(cond, strlen(cond)) == 0, "policy: with a Condition it is not");
+    CHECK(rip_asset_policy_public(deny, strlen(deny)) == 0, "policy: a Deny is not");
+    CHECK(rip_asset_policy_public("nope", 4) == -1, "policy: not JSON is -1");
 }
 
 int main(void)
@@ -204,9 +311,11 @@ int main(void)
     }
     snprintf(path, sizeof(path), "%s/a.db", tmpdir);
     test_types();
+    test_helpers();
     if (CHECK(rip_store_open(path, NULL, &st, NULL) == 0, "open a fresh store")) {
         test_store_api(st);
         test_save(st);
+        test_topology(st);
     }
     rip_store_close(st);
     char cmd[600];

@@ -329,6 +329,52 @@ static void test_cli(void)
     CHECK(rc == 0 && top && num(top, "events") == 12, "dates alone are midnight UTC");
     lines_release(&l);
 
+    /* --limit: the newest page, oldest first, and --before the next one. */
+    rc = investigate(&out, "--access-key " KEY " --limit 5 --format jsonl");
+    lines_parse(&l, &out);
+    top = find_line(&l, "investigation", NULL, NULL);
+    const rip_json_node *nb = top ? rip_json_get(top, "next_before") : NULL;
+    char before[64] = "";
+    if (nb && rip_json_is(nb, RIP_JSON_STRING))
+        snprintf(before, sizeof(before), "%.*s", (int)rip_json_text(nb).len - 2,
+                 rip_json_text(nb).ptr + 1);
+    CHECK(rc == 0 && top && num(top, "events") == 5 && before[0] &&
+              rip_json_str_eq(rip_json_get(top, "first_seen"), "2024-03-01T11:00:00Z") &&
+              rip_json_str_eq(rip_json_get(top, "last_seen"), "2024-03-01T11:30:50Z") &&
+              find_line(&l, "event", "provider_id", "e08") &&
+              !find_line(&l, "event", "provider_id", "e07"),
+          "--limit 5 shows the newest 5 events (e08..e12) and a cursor (%s)", before);
+    lines_release(&l);
+    char args[200];
+    snprintf(args, sizeof(args), "--access-key " KEY " --limit 5 --before %s --format jsonl",
+             before);
+    rc = investigate(&out, "%s", args);
+    lines_parse(&l, &out);
+    top = find_line(&l, "investigation", NULL, NULL);
+    CHECK(rc == 0 && top && num(top, "events") == 5 &&
+              find_line(&l, "event", "provider_id", "e03") &&
+              find_line(&l, "event", "provider_id", "e07") &&
+              !find_line(&l, "event", "provider_id", "e08") &&
+              !rip_json_is(rip_json_get(top, "next_before"), RIP_JSON_NULL),
+          "--before the cursor shows the 5 before them (e03..e07)");
+    lines_release(&l);
+    rc = investigate(&out, "--access-key " KEY " --limit 12 --format jsonl");
+    lines_parse(&l, &out);
+    top = find_line(&l, "investigation", NULL, NULL);
+    CHECK(rc == 0 && top && num(top, "events") == 12 &&
+              rip_json_is(rip_json_get(top, "next_before"), RIP_JSON_NULL),
+          "--limit as large as the history: every event, next_before null");
+    lines_release(&l);
+    rc = investigate(&out, "--access-key " KEY " --limit 5");
+    CHECK(rc == 0 && strstr(out.ptr, "the newest 5 events only; older ones: --before "),
+          "text output says how to see older events");
+    rc = investigate(NULL, "--access-key " KEY " --limit 0");
+    CHECK(rc == 2, "--limit 0 is a usage error (got %d)", rc);
+    rc = investigate(NULL, "--access-key " KEY " --before 1:2");
+    CHECK(rc == 2, "--before without --limit is a usage error (got %d)", rc);
+    rc = investigate(NULL, "--access-key " KEY " --limit 5 --before x");
+    CHECK(rc == 2, "a --before that is not a cursor is a usage error (got %d)", rc);
+
     /* Exit codes. */
     rc = investigate(NULL, "--access-key " KEY " --since 24h");
     CHECK(rc == 1, "nothing in the last 24h exits 1 (got %d)", rc);

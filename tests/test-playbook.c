@@ -85,11 +85,11 @@ static void test_shipped(void)
     static const char *const names[] = {
         "compromised-access-key", "crypto-mining-instance", "ssh-brute-force",
         "bucket-made-public", "cloudtrail-stopped", "root-account-used",
-        "security-group-open-to-world",
+        "security-group-open-to-world", "iam-backdoor-credentials",
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         CHECK(rip_playbook_find(s, names[i]), "shipped playbook '%s' is there", names[i]);
-    CHECK(rip_playbook_count(s) == 7, "seven shipped playbooks (%zu)", rip_playbook_count(s));
+    CHECK(rip_playbook_count(s) == 8, "eight shipped playbooks (%zu)", rip_playbook_count(s));
 
     const rip_playbook *pb = rip_playbook_find(s, "compromised-access-key");
     if (pb) {
@@ -118,9 +118,15 @@ static void test_shipped(void)
         CHECK(step(pb, "quarantine")->nneeds == 0 && step(pb, "snapshot")->nneeds == 0,
               "quarantine and snapshot need nothing (may run in parallel)");
         CHECK(step(pb, "quarantine")->verify_fact &&
-              !strcmp(step(pb, "quarantine")->verify_fact, "quarantine_group"),
+              !strcmp(step(pb, "quarantine")->verify_fact, "isolated"),
               "crypto-mining-instance verifies the quarantine group");
     }
+    pb = rip_playbook_find(s, "iam-backdoor-credentials");
+    CHECK(pb && step(pb, "disable-new-key") && step(pb, "remove-password") &&
+              step(pb, "remove-password")->approval.required &&
+              !strcmp(step(pb, "remove-password")->action, "iam.delete_login_profile") &&
+              step(pb, "notify") && step(pb, "notify")->nneeds == 2,
+          "iam-backdoor-credentials disables the new key, removes the password after approval");
     pb = rip_playbook_find(s, "ssh-brute-force");
     CHECK(pb && step(pb, "nacl-deny") && !strcmp(step(pb, "nacl-deny")->action, "ec2.nacl_deny_ip") &&
           step(pb, "close-ssh") && !strcmp(step(pb, "close-ssh")->action, "ec2.revoke_sg_rule"),
@@ -292,7 +298,7 @@ static void test_cli(void)
     rip_buf_init(&out, 0);
     snprintf(cmd, sizeof(cmd), "%s playbook validate 2>&1", RIPOSTE_EXE);
     int rc = run(cmd, &out);
-    CHECK(rc == 0 && strstr(out.ptr, "7 playbooks valid, 0 errors"),
+    CHECK(rc == 0 && strstr(out.ptr, "8 playbooks valid, 0 errors"),
           "playbook validate (built-in set) exits 0");
     rip_buf_reset(&out);
     snprintf(cmd, sizeof(cmd), "%s playbook validate %s/playbooks 2>&1", RIPOSTE_EXE, SRC);

@@ -220,8 +220,9 @@ static void test_schema(void)
 static void test_migrate_old(void)
 {
     const char *path = db_path("old.db");
-    char sql[256];
-    /* A database at version 1, as an older riposte left it, with one event. */
+    char sql[600];
+    /* A database at version 1, as an older riposte left it, with two events,
+     * one of them naming two resources. */
     int rc = sql_exec(path, "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY,"
                             " name TEXT NOT NULL, applied_ns BIGINT NOT NULL)");
     if (rc == SQLITE_OK)
@@ -229,7 +230,12 @@ static void test_migrate_old(void)
     snprintf(sql, sizeof(sql), "INSERT INTO schema_migrations VALUES (1, '%s', 1);"
                                "INSERT INTO events (cloud, provider_id, kind, format, raw,"
                                " ingested_ns) VALUES ('aws', 'old-1', 'api_call', 'cloudtrail',"
-                               " '{}', 1)", rip_store_migrations[0].name);
+                               " '{}', 1), ('aws', 'old-2', 'api_call', 'cloudtrail',"
+                               " '{\"x\":2}', 1);"
+                               "INSERT INTO event_resources (event_id, type, resource_id, arn)"
+                               " VALUES (2, 'AWS::S3::Bucket', 'b1', 'arn:aws:s3:::b1'),"
+                               " (2, 'AWS::S3::Bucket', 'b2', NULL)",
+             rip_store_migrations[0].name);
     if (rc == SQLITE_OK)
         rc = sql_exec(path, sql);
     CHECK(rc == SQLITE_OK, "migrate: a version 1 database was made");
@@ -251,6 +257,15 @@ static void test_migrate_old(void)
     CHECK(sql_int(path, "SELECT COUNT(*) FROM events WHERE provider_id = 'old-1'") == 1 &&
               sql_int(path, "SELECT COUNT(*) FROM incidents") == 0,
           "migrate: old rows are kept, new tables exist");
+    CHECK(sql_int(path, "SELECT COUNT(*) FROM events e JOIN event_raw x ON x.event_id = e.id"
+                        " WHERE e.provider_id = 'old-2' AND x.raw = '{\"x\":2}'") == 1 &&
+              sql_int(path, "SELECT COUNT(*) FROM pragma_table_info('events')"
+                            " WHERE name IN ('raw', 'envelope')") == 0,
+          "migrate: raw records move to event_raw (version 7)");
+    CHECK(sql_int(path, "SELECT COUNT(*) FROM event_resources WHERE event_id = 2 AND"
+                        " ((position = 0 AND resource_id = 'b1' AND arn = 'arn:aws:s3:::b1') OR"
+                        " (position = 1 AND resource_id = 'b2' AND arn IS NULL))") == 2,
+          "migrate: event resources keep their order as positions (version 7)");
 
     /* A schema newer than this riposte is refused. */
     sql_exec(path, "INSERT INTO schema_migrations VALUES (999, 'future', 1)");
@@ -291,11 +306,13 @@ static void test_insert_dedup(void)
                         " r.event_id WHERE e.provider_id = 'ev-a' AND r.resource_id ="
                         " 'bucket-a' AND r.arn = 'arn:aws:s3:::bucket-a'") == 1,
           "dedup: the resource row was written once");
-    CHECK(sql_int(path, "SELECT COUNT(*) FROM events WHERE provider_id = 'ev-a' AND"
+    CHECK(sql_int(path, "SELECT COUNT(*) FROM events e JOIN event_raw x ON x.event_id = e.id"
+                        " WHERE provider_id = 'ev-a' AND"
                         " access_key = 'AKIAA' AND source_ip = '203.0.113.7' AND read_only = 1"
                         " AND mfa IS NULL AND time = '2023-11-14T22:13:20Z' AND"
-                        " raw LIKE '{\"eventID\":\"ev-a\"%' AND cloud = 'aws' AND"
-                        " format = 'cloudtrail' AND kind = 'api_call'") == 1,
+                        " x.raw LIKE '{\"eventID\":\"ev-a\"%' AND cloud = 'aws' AND"
+                        " format = 'cloudtrail' AND kind = 'api_call'") == 1 &&
+              sql_int(path, "SELECT COUNT(*) FROM event_raw") == 2,
           "dedup: normalized columns and the raw record are stored");
 
     /* A second store on the same file adds nothing for the same events. */
@@ -665,6 +682,17 @@ static void test_queries(void)
                                " AND actor_arn IS NOT 'x' ORDER BY time_ns DESC, id DESC LIMIT 5",
                          "TEMP B-TREE"),
           "query: a principal's most recent page is read in index order, without a sort");
+    /* rip_store_query_events()'s form: one UNION ALL ordered on the result,
+     * which SQLite runs as a merge of the two index reads. */
+    CHECK(!plan_uses(path, "SELECT id AS id, time_ns AS time_ns FROM events WHERE actor_arn = 'x'"
+                           " UNION ALL SELECT id AS id, time_ns AS time_ns FROM events WHERE"
+                           " session_issuer = 'x' AND actor_arn IS NOT 'x'"
+                           " ORDER BY time_ns DESC, id DESC LIMIT 5", "TEMP B-TREE") &&
+              plan_uses(path, "SELECT id AS id, time_ns AS time_ns FROM events WHERE"
+                              " actor_arn = 'x' UNION ALL SELECT id AS id, time_ns AS time_ns"
+                              " FROM events WHERE session_issuer = 'x' AND actor_arn IS NOT 'x'"
+                              " ORDER BY time_ns DESC, id DESC LIMIT 5", "MERGE"),
+          "query: the principal query merges its two index reads, no sort");
     CHECK(plan_uses(path, "SELECT * FROM events WHERE source_ip = 'x' AND time_ns >= 5"
                           " ORDER BY time_ns, id", "events_source_ip"),
           "query: the source IP query uses events_source_ip");

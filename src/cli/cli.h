@@ -66,4 +66,20 @@ void cmd_report_usage(FILE *out);
 int cmd_inventory(int argc, char **argv);
 void cmd_inventory_usage(FILE *out);
 
+/* The run engine's commands (cmd-respond.c, cmd-runs.c, cmd-approve.c,
+ * cmd-audit.c, cmd-replay.c; shared parts in respond-cli.h). */
+int cmd_respond(int argc, char **argv);
+void cmd_respond_usage(FILE *out);
+int cmd_runs(int argc, char **argv);
+void cmd_runs_usage(FILE *out);
+int cmd_approve(int argc, char **argv);
+void cmd_approve_usage(FILE *out);
+int cmd_reject(int argc, char **argv);
+void cmd_reject_usage(FILE *out);
+int cmd_audit(int argc, char **argv);
+void cmd_audit_usage(FILE *out);
+int cmd_replay(int argc, char **argv);
+void cmd_replay_usage(FILE *out);
+
+
 #endif

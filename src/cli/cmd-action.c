@@ -290,9 +290,10 @@ static int run_action(int argc, char **argv)
     rip_aws_creds_provider_init(&prov, profile, region);
     prov.assume_role_arn = role_arn;
     prov.external_id = external_id;
-    if (rip_aws_client_init(&client, region) < 0) {
+    int client_rc = rip_aws_client_init(&client, region);
+    if (client_rc < 0) {
         rip_aws_accounts_release(&accounts);
-        return rip_cli_error("cannot set up the HTTP client");
+        return rip_cli_error("%s", rip_aws_client_init_error(client_rc));
     }
     client.provider = &prov;
     if (verbose) {

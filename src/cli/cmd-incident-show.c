@@ -5,6 +5,7 @@
 
 #include "cli/cli.h"
 #include "cli/incident-cli.h"
+#include "inventory/graph.h"
 #include "util/err.h"
 #include "util/timeutil.h"
 
@@ -27,6 +28,45 @@ static void add_indented(rip_buf *b, const char *text, const char *pad)
         rip_incident_cli_safe(b, one);
     }
     rip_buf_addc(b, '\n');
+}
+
+/* The assets involved, from the inventory (inventory/graph.h). */
+static int write_context(rip_buf *b, rip_store *st, const rip_store_incident *inc)
+{
+    rip_topo_root roots[64];
+    char names[64][256];
+    size_t n = 0;
+    rip_topology t;
+    int rc;
+    for (size_t i = 0; i < inc->nentities && n < 64; i++)
+        n += rip_topo_root_for_entity(inc->entities[i].type, inc->entities[i].value, names[n],
+                                      sizeof(names[n]), &roots[n]);
+    if (!n)
+        return 0;
+    rip_topology_init(&t);
+    rc = rip_topology_build(st, roots, n, &t);
+    if (rc == 0) {
+        rip_buf_adds(b, "\nassets involved (from the inventory):\n");
+        if (t.n) {
+            rip_buf text = RIP_BUF_INIT;
+            rc = rip_topology_text(&t, &text);
+            for (size_t i = 0; rc == 0 && i < text.len; i++) {
+                if (i == 0 || text.ptr[i - 1] == '\n')
+                    rip_buf_adds(b, "  ");
+                char one[2] = { text.ptr[i], 0 };
+                if (one[0] == '\n')
+                    rip_buf_addc(b, '\n');
+                else
+                    rip_incident_cli_safe(b, one);
+            }
+            rip_buf_release(&text);
+        } else {
+            rip_buf_adds(b, "  none of its entities is in the inventory; 'riposte inventory sync'"
+                            " fills it\n");
+        }
+    }
+    rip_topology_release(&t);
+    return rc;
 }
 
 static int write_text(rip_buf *b, const rip_store_incident *inc)
@@ -151,6 +191,10 @@ int cmd_incident_show(int argc, char **argv)
             rc = rip_buf_addc(&out, '\n');
     } else {
         rc = write_text(&out, inc);
+        if (rc == 0 && (rc = write_context(&out, st, inc)) < 0)
+            rip_cli_warn("incident %" PRId64 ": the assets involved are left out: %s", id,
+                         rip_store_errmsg(st));
+        rc = rc == RIP_ENOMEM ? rc : 0;
     }
     if (rc < 0) {
         rip_cli_error("writing incident %" PRId64 ": %s", id, rip_strerror(rc));

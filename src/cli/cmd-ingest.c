@@ -19,6 +19,7 @@
 #include "correlate/detector.h"
 #include "correlate/fold.h"
 #include "detect/sigma.h"
+#include "inventory/apply.h"
 #include "normalize/decode.h"
 #include "sources/input.h"
 #include "store/store.h"
@@ -28,7 +29,8 @@ void cmd_ingest_usage(FILE *out)
 {
     fputs(
 "usage: riposte ingest [--db FILE] [--rules PATH]... [--correlation FILE]\n"
-"                      [--no-detect] [--progress] [--sync normal|full] PATH...\n"
+"                      [--no-detect] [--no-inventory] [--progress]\n"
+"                      [--sync normal|full] PATH...\n"
 "\n"
 "Decode security logs and store their events in riposte's database, where\n"
 "'riposte investigate', incidents and reports find them. The inputs are the\n"
@@ -69,6 +71,12 @@ void cmd_ingest_usage(FILE *out)
 "                   security_group, source_ip (defaults: link, except role\n"
 "                   and source_ip: support)\n"
 "  --no-detect      store events only: no rules, findings or incidents\n"
+"  --no-inventory   do not apply CloudTrail events to the asset inventory\n"
+"                   (by default a successful RunInstances, TerminateInstances,\n"
+"                   AuthorizeSecurityGroupIngress, CreateAccessKey,\n"
+"                   UpdateAccessKey, PutBucketAcl, PutBucketPublicAccessBlock,\n"
+"                   StopLogging, ... updates the assets it names, unless the\n"
+"                   inventory already knows something newer)\n"
 "  --db FILE        the database (default: $RIPOSTE_DB, else riposte.db in\n"
 "                   the current directory); created and migrated if needed.\n"
 "                   It is a plain SQLite file: 'sqlite3 FILE' opens it\n"
@@ -107,7 +115,28 @@ typedef struct ingest_ctx {
     bool progress;
     rip_detector *detector; /* NULL with --no-detect */
     const char *path;       /* the input being decoded */
+    bool inventory;         /* apply events to the inventory (not --no-inventory) */
+    int inventory_err;      /* first inventory error: inventory updates stop */
+    rip_inventory_apply_stats inv;
 } ingest_ctx;
+
+/* ingest_inventory — keeps the asset inventory current: a successful API
+ * call that changes an asset (inventory/apply.h) updates it. A failure
+ * here does not stop the ingest (the events are what matters); it is
+ * reported once at the end and the inventory is left for 'riposte inventory
+ * sync' to put right. */
+static void ingest_inventory(ingest_ctx *c, const rip_event *ev)
+{
+    if (!c->inventory || c->inventory_err)
+        return;
+    int rc = rip_inventory_apply(c->store, ev, &c->inv);
+    if (rc < 0) {
+        c->inventory_err = rc;
+        rip_cli_warn("inventory: applying event '%.*s' failed: %s; the inventory is not "
+                     "updated from here on (run 'riposte inventory sync')",
+                     (int)ev->id.len, ev->id.ptr, rip_store_errmsg(c->store));
+    }
+}
 
 /* ingest_detect — the detection hook. Every decoded event passes here right
  * after the store accepted it (seq is its sequence number; it is durable
@@ -136,6 +165,7 @@ static int on_event(void *ud, const rip_event *ev)
         c->store_err = rc;
         return rc;
     }
+    ingest_inventory(c, ev);
     return ingest_detect(c, ev, seq);
 }
 
@@ -206,7 +236,7 @@ static void on_error(void *ud, const rip_decode_error *e)
 
 int cmd_ingest(int argc, char **argv)
 {
-    ingest_ctx ctx = { 0 };
+    ingest_ctx ctx = { .inventory = true };
     rip_store_options opt;
     rip_store_error serr;
     rip_store_stats stats;
@@ -263,6 +293,10 @@ int cmd_ingest(int argc, char **argv)
             detect = false;
             continue;
         }
+        if (opts && !strcmp(arg, "--no-inventory")) {
+            ctx.inventory = false;
+            continue;
+        }
         if (opts && (!strcmp(arg, "--rules") || !strncmp(arg, "--rules=", 8))) {
             const char *v = arg[7] == '=' ? arg + 8 : (a + 1 < argc ? argv[++a] : NULL);
             if (!v || !*v) {
@@ -297,7 +331,8 @@ int cmd_ingest(int argc, char **argv)
     if (!inputs.count) {
         rip_cli_error("no input; give a file, a folder, or - for standard input");
         fputs("usage: riposte ingest [--db FILE] [--rules PATH]... [--correlation FILE]\n"
-              "                      [--no-detect] [--progress] [--sync normal|full] PATH...\n",
+              "                      [--no-detect] [--no-inventory] [--progress]\n"
+              "                      [--sync normal|full] PATH...\n",
               stderr);
         exit_code = RIP_EXIT_ERROR;
         goto out;
@@ -393,6 +428,10 @@ int cmd_ingest(int argc, char **argv)
                " merged\n", ds.findings_new, ds.findings_known, ds.incidents_new,
                ds.incidents_joined, ds.incidents_merged);
     }
+    if (ctx.inventory && ctx.inv.applied + ctx.inv.stale)
+        printf("riposte: ingest: inventory: %" PRIu64 " %s applied, %" PRIu64
+               " older than what the inventory knows\n", ctx.inv.applied,
+               ctx.inv.applied == 1 ? "event" : "events", ctx.inv.stale);
     if (fflush(stdout) != 0)
         exit_code = RIP_EXIT_ERROR;
     else if (dec.stats.errors + unreadable == 0)

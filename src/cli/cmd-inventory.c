@@ -13,6 +13,7 @@
 #include "cloud/aws-creds.h"
 #include "cloud/inventory-aws.h"
 #include "inventory/asset.h"
+#include "inventory/graph.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -25,16 +26,26 @@ void cmd_inventory_usage(FILE *out)
 "       riposte inventory list [--type T] [--account A] [--region R]\n"
 "                              [--format text|jsonl] [--db FILE]\n"
 "       riposte inventory show ID [--format text|json] [--db FILE]\n"
+"       riposte inventory graph ID [--format text|dot|svg] [--db FILE]\n"
 "\n"
 "The asset inventory: what riposte knows about an account's instances,\n"
-"security groups, subnets, VPCs, IAM users, roles, access keys and buckets,\n"
-"and how they relate (instance -> security groups, subnet, VPC, role;\n"
-"security group and subnet -> VPC; user <-> access keys; user and role ->\n"
-"attached policies). 'sync' takes a snapshot through the AWS APIs (read\n"
-"only: Describe, List, Get) and stores it; assets gone since the last\n"
-"snapshot of the same account and region are removed (IAM and S3 are listed\n"
-"per account). The AWS client's credential chain, profile and endpoint\n"
-"overrides (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>) apply.\n"
+"security groups, subnets, VPCs, network ACLs, IAM users, roles, access\n"
+"keys, buckets and CloudTrail trails, and how they relate (instance ->\n"
+"security groups, subnet, VPC, role; security group and subnet -> VPC;\n"
+"network ACL -> VPC, subnets; user <-> access keys; user and role ->\n"
+"attached policies; trail -> bucket). 'sync' takes a snapshot through the\n"
+"AWS APIs (read only: Describe, List, Get) and stores it; assets gone since\n"
+"the last snapshot of the same account and region are removed (IAM and S3\n"
+"are listed per account). The AWS client's credential chain, profile and\n"
+"endpoint overrides (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>) apply.\n"
+"Between snapshots, 'riposte ingest' keeps it current from CloudTrail\n"
+"events (RunInstances, AuthorizeSecurityGroupIngress, CreateAccessKey,\n"
+"PutBucketAcl, StopLogging, ...; see 'riposte ingest --help').\n"
+"\n"
+"'graph' shows the topology around an asset: what it sits in (security\n"
+"groups with rules open to the world flagged, subnet, VPC, role, ...),\n"
+"what points at it, and the other instances behind the same open group;\n"
+"as indented text, Graphviz dot, or SVG laid out by Graphviz.\n"
 "\n"
 "options:\n"
 "  --account A      sync: the account to snapshot; with --config, its entry's\n"
@@ -46,11 +57,13 @@ void cmd_inventory_usage(FILE *out)
 "  --profile P      sync: the AWS profile\n"
 "  --config FILE    sync: riposte's configuration with an 'accounts:' list\n"
 "  --type T         list: only assets of type T: instance, security_group,\n"
-"                   subnet, vpc, user, role, access_key, bucket\n"
+"                   subnet, vpc, network_acl, user, role, access_key,\n"
+"                   bucket, trail\n"
 "  --format FMT     list: text (default) or jsonl, one JSON object per asset\n"
 "                   with id, type, cloud, account, region, arn, name, tags,\n"
 "                   relations ([{type, id}]), detail and updated;\n"
-"                   show: text (default) or json\n"
+"                   show: text (default) or json;\n"
+"                   graph: text (default), dot or svg\n"
 "  --db FILE        the database (default: $RIPOSTE_DB, else riposte.db)\n"
 "  --verbose        sync: log every AWS call to stderr\n"
 "\n"
@@ -59,9 +72,10 @@ void cmd_inventory_usage(FILE *out)
 "  riposte inventory list --type instance\n"
 "  riposte inventory list --format jsonl | jq 'select(.detail.open_to_world)'\n"
 "  riposte inventory show i-0abc1234\n"
+"  riposte inventory graph i-0abc1234 --format svg > i-0abc1234.svg\n"
 "\n"
 "exit status: 0 done; 1 sync: some listings failed (the others were stored),\n"
-"show: no such asset; 2 usage error, AWS or database error.\n", out);
+"show, graph: no such asset; 2 usage error, AWS or database error.\n", out);
 }
 
 /* Options shared by the subcommands; each takes the ones it knows. */
@@ -70,7 +84,7 @@ typedef struct inv_opts {
     bool verbose;
 } inv_opts;
 
-enum { OPT_SYNC = 1, OPT_LIST = 2, OPT_SHOW = 4 };
+enum { OPT_SYNC = 1, OPT_LIST = 2, OPT_SHOW = 4, OPT_GRAPH = 8 };
 
 static const struct {
     const char *name;
@@ -81,9 +95,9 @@ static const struct {
     { "--region", OPT_SYNC | OPT_LIST, offsetof(inv_opts, region) },
     { "--profile", OPT_SYNC, offsetof(inv_opts, profile) },
     { "--config", OPT_SYNC, offsetof(inv_opts, config) },
-    { "--db", OPT_SYNC | OPT_LIST | OPT_SHOW, offsetof(inv_opts, db) },
+    { "--db", OPT_SYNC | OPT_LIST | OPT_SHOW | OPT_GRAPH, offsetof(inv_opts, db) },
     { "--type", OPT_LIST, offsetof(inv_opts, type) },
-    { "--format", OPT_LIST | OPT_SHOW, offsetof(inv_opts, format) },
+    { "--format", OPT_LIST | OPT_SHOW | OPT_GRAPH, offsetof(inv_opts, format) },
 };
 
 static int parse(int argc, char **argv, unsigned sub, inv_opts *o)
@@ -122,7 +136,7 @@ static int parse(int argc, char **argv, unsigned sub, inv_opts *o)
         if (s[0] == '-' && s[1])
             return rip_cli_error("unknown option '%s' for 'inventory %s'; see 'riposte "
                                  "inventory --help'", s, argv[0]);
-        if ((sub & OPT_SHOW) && !o->id) {
+        if ((sub & (OPT_SHOW | OPT_GRAPH)) && !o->id) {
             o->id = s;
             continue;
         }
@@ -194,9 +208,10 @@ static int inventory_sync(int argc, char **argv)
     rip_aws_creds_provider_init(&prov, o.profile, o.region);
     prov.assume_role_arn = role_arn;
     prov.external_id = external_id;
-    if (rip_aws_client_init(&client, o.region) < 0) {
+    int client_rc = rip_aws_client_init(&client, o.region);
+    if (client_rc < 0) {
         rip_aws_accounts_release(&accounts);
-        return rip_cli_error("cannot set up the HTTP client");
+        return rip_cli_error("%s", rip_aws_client_init_error(client_rc));
     }
     client.provider = &prov;
     if (o.verbose) {
@@ -376,6 +391,63 @@ static int inventory_show(int argc, char **argv)
     return rc;
 }
 
+/* ---- graph ---- */
+
+static int inventory_graph(int argc, char **argv)
+{
+    inv_opts o;
+    rip_store *st = NULL;
+    rip_topology t;
+    rip_buf out;
+    char errmsg[512];
+    int exit_code = RIP_EXIT_OK, rc;
+    if (parse(argc, argv, OPT_GRAPH, &o))
+        return RIP_EXIT_ERROR;
+    if (!o.id)
+        return rip_cli_error("'inventory graph' needs an asset id; see 'riposte inventory list'");
+    if (!o.format)
+        o.format = "text";
+    if (strcmp(o.format, "text") && strcmp(o.format, "dot") && strcmp(o.format, "svg"))
+        return rip_cli_error("'--format' expects text, dot or svg, got '%s'", o.format);
+    if (open_store(o.db, &st))
+        return RIP_EXIT_ERROR;
+    rip_topology_init(&t);
+    rip_buf_init(&out, 256u << 20);
+    rip_topo_root root = { NULL, o.id };
+    rc = rip_topology_build(st, &root, 1, &t);
+    if (rc < 0) {
+        exit_code = rip_cli_error("cannot read the inventory from '%s': %s",
+                                  rip_store_path(o.db), rip_store_errmsg(st));
+        goto out;
+    }
+    if (t.n == 0) {
+        rip_cli_warn("no asset '%s' in the inventory; see 'riposte inventory list'", o.id);
+        exit_code = RIP_EXIT_PARTIAL;
+        goto out;
+    }
+    if (!strcmp(o.format, "svg"))
+        rc = rip_topology_svg(&t, &out, errmsg, sizeof(errmsg));
+    else if (!strcmp(o.format, "dot"))
+        rc = rip_topology_dot(&t, &out);
+    else
+        rc = rip_topology_text(&t, &out);
+    if (rc < 0) {
+        exit_code = rip_cli_error("graph of '%s': %s", o.id,
+                                  rc == RIP_EIO && errmsg[0] ? errmsg : rip_strerror(rc));
+        goto out;
+    }
+    if (!strcmp(o.format, "svg"))
+        rip_buf_addc(&out, '\n');
+    fwrite(out.ptr, 1, out.len, stdout);
+    if (fflush(stdout) != 0)
+        exit_code = rip_cli_error("cannot write the output");
+out:
+    rip_buf_release(&out);
+    rip_topology_release(&t);
+    rip_store_close(st);
+    return exit_code;
+}
+
 static const struct {
     const char *name;
     int (*run)(int argc, char **argv);
@@ -383,6 +455,7 @@ static const struct {
     { "sync", inventory_sync },
     { "list", inventory_list },
     { "show", inventory_show },
+    { "graph", inventory_graph },
 };
 
 int cmd_inventory(int argc, char **argv)
@@ -394,6 +467,6 @@ int cmd_inventory(int argc, char **argv)
     for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
         if (!strcmp(argv[1], subs[i].name))
             return subs[i].run(argc - 1, argv + 1);
-    return rip_cli_error("'%s' is not an inventory subcommand (sync, list, show); see "
+    return rip_cli_error("'%s' is not an inventory subcommand (sync, list, show, graph); see "
                          "'riposte inventory --help'", argv[1]);
 }

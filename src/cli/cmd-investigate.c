@@ -2,9 +2,11 @@
  * principal, source IP or resource did, as sessions on a timeline, and what
  * it left behind (cli/investigate.h does the analysis; this file parses the
  * options and prints). */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -25,6 +27,7 @@ void cmd_investigate_usage(FILE *out)
     fputs(
 "usage: riposte investigate (--access-key KEY | --principal ARN | --ip IP |\n"
 "                            --resource ID) [--since T] [--until T]\n"
+"                            [--limit N [--before CURSOR]]\n"
 "                            [--format text|jsonl] [--db FILE]\n"
 "\n"
 "Everything one entity did, across accounts and regions, from the events\n"
@@ -49,6 +52,11 @@ void cmd_investigate_usage(FILE *out)
 "  --until T          only events before T\n"
 "                     T is RFC 3339 (2024-03-01T10:00:00Z), a date\n"
 "                     (2024-03-01, midnight UTC) or an age: 90m, 24h, 7d, 2w\n"
+"  --limit N          only the newest N events (of the window): a busy\n"
+"                     entity answers at once; when there are older ones\n"
+"                     the output says which --before shows them\n"
+"  --before CURSOR    with --limit: the page older than CURSOR, as the\n"
+"                     previous page printed it\n"
 "  --format text      for people (default): control bytes shown as '?'\n"
 "  --format jsonl     one JSON object per line: the investigation, then each\n"
 "                     session followed by its events, then what was left\n"
@@ -252,8 +260,15 @@ static void add_leftover(rip_buf *b, const rip_inv_leftover *l)
     }
 }
 
+/* "TIME_NS:ID": where the next (older) page starts. */
+static void add_cursor(rip_buf *b, const rip_inv_page *page)
+{
+    rip_buf_addf(b, "%" PRId64 ":%" PRId64, page->oldest_time_ns, page->oldest_id);
+}
+
 static void format_text(rip_buf *b, const rip_investigation *inv, rip_store_key by,
-                        const char *value, int64_t since, int64_t until)
+                        const char *value, int64_t since, int64_t until,
+                        const rip_inv_page *page)
 {
     size_t open = 0;
     rip_buf_addf(b, "investigation of %s ", key_label(by));
@@ -271,6 +286,11 @@ static void format_text(rip_buf *b, const rip_investigation *inv, rip_store_key 
         }
     }
     rip_buf_addc(b, '\n');
+    if (page && page->more) {
+        rip_buf_addf(b, "the newest %zu events only; older ones: --before ", page->rows);
+        add_cursor(b, page);
+        rip_buf_addc(b, '\n');
+    }
     rip_buf_addf(b, "%zu %s: ", inv->nsessions, inv->nsessions == 1 ? "session" : "sessions");
     add_span(b, &inv->total);
     rip_buf_addc(b, '\n');
@@ -373,7 +393,8 @@ static int end_line(rip_buf *b, rip_jw *w)
 }
 
 static int format_jsonl(rip_buf *b, const rip_investigation *inv, rip_store_key by,
-                        const char *value, int64_t since, int64_t until)
+                        const char *value, int64_t since, int64_t until,
+                        const rip_inv_page *page)
 {
     rip_jw w;
     int rc;
@@ -391,6 +412,13 @@ static int format_jsonl(rip_buf *b, const rip_investigation *inv, rip_store_key 
     rip_jw_u64(&w, inv->events_dropped);
     rip_jw_key(&w, "left_behind");
     rip_jw_u64(&w, inv->nleftovers);
+    if (page) {
+        /* With --limit: the --before of the next (older) page, or null. */
+        char cur[48];
+        snprintf(cur, sizeof(cur), "%" PRId64 ":%" PRId64, page->oldest_time_ns,
+                 page->oldest_id);
+        jw_kv(&w, "next_before", page->more ? cur : NULL);
+    }
     rip_jw_obj_end(&w);
     if ((rc = end_line(b, &w)) < 0)
         return rc;
@@ -481,6 +509,35 @@ static const char *opt_value(int argc, char **argv, int *a, const char *name)
     return NULL;
 }
 
+/* A page size: 1 to RIP_INV_PAGE_MAX. */
+static int parse_limit(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *end || *s == '-' || v == 0 || v > RIP_INV_PAGE_MAX)
+        return RIP_EINVAL;
+    *out = v;
+    return 0;
+}
+
+/* "TIME_NS:ID" (add_cursor()); the id is positive. */
+static int parse_cursor(const char *s, int64_t *time_ns, int64_t *id)
+{
+    char *end;
+    errno = 0;
+    long long t = strtoll(s, &end, 10);
+    if (errno || end == s || *end != ':')
+        return RIP_EINVAL;
+    const char *p = end + 1;
+    long long i = strtoll(p, &end, 10);
+    if (errno || end == p || *end || i <= 0)
+        return RIP_EINVAL;
+    *time_ns = t;
+    *id = i;
+    return 0;
+}
+
 static int64_t now_ns(void)
 {
     struct timespec ts;
@@ -506,7 +563,8 @@ int cmd_investigate(int argc, char **argv)
     rip_investigation inv;
     rip_buf out = RIP_BUF_INIT;
     const char *db_flag = NULL, *db, *v, *since_arg = NULL, *until_arg = NULL;
-    const char *selector_flag = NULL;
+    const char *selector_flag = NULL, *limit_arg = NULL, *before_arg = NULL;
+    rip_inv_page page = { 0 };
     bool jsonl = false;
     int exit_code = RIP_EXIT_ERROR, rc;
     int64_t now = now_ns();
@@ -537,6 +595,10 @@ int cmd_investigate(int argc, char **argv)
             since_arg = v;
         } else if ((v = opt_value(argc, argv, &a, "--until"))) {
             until_arg = v;
+        } else if ((v = opt_value(argc, argv, &a, "--limit"))) {
+            limit_arg = v;
+        } else if ((v = opt_value(argc, argv, &a, "--before"))) {
+            before_arg = v;
         } else if ((v = opt_value(argc, argv, &a, "--db"))) {
             if (!*v) {
                 rip_cli_error("--db needs a file name");
@@ -575,6 +637,20 @@ int cmd_investigate(int argc, char **argv)
         rip_cli_error("--until is not after --since: the window is empty");
         goto out;
     }
+    if (limit_arg && parse_limit(limit_arg, &q.limit) < 0) {
+        rip_cli_error("--limit '%s': expected a number of events from 1 to %d", limit_arg,
+                      RIP_INV_PAGE_MAX);
+        goto out;
+    }
+    if (before_arg && !limit_arg) {
+        rip_cli_error("--before pages through --limit: give --limit too");
+        goto out;
+    }
+    if (before_arg && parse_cursor(before_arg, &q.after_time_ns, &q.after_id) < 0) {
+        rip_cli_error("--before '%s': expected TIME_NS:ID as a previous page printed it",
+                      before_arg);
+        goto out;
+    }
 
     db = rip_store_path(db_flag);
     rip_store_options_init(&opt);
@@ -584,7 +660,7 @@ int cmd_investigate(int argc, char **argv)
         rip_cli_error("cannot open database '%s': %s", db, serr.msg);
         goto out;
     }
-    rc = rip_inv_run(&inv, st, &q);
+    rc = q.limit ? rip_inv_run_newest(&inv, st, &q, &page) : rip_inv_run(&inv, st, &q);
     if (rc < 0) {
         rip_cli_error("reading '%s': %s", db,
                       rc == RIP_ENOMEM ? rip_strerror(rc) : rip_store_errmsg(st));
@@ -601,9 +677,10 @@ int cmd_investigate(int argc, char **argv)
         goto out;
     }
     if (jsonl) {
-        rc = format_jsonl(&out, &inv, q.by, q.value, q.since_ns, q.until_ns);
+        rc = format_jsonl(&out, &inv, q.by, q.value, q.since_ns, q.until_ns,
+                          q.limit ? &page : NULL);
     } else {
-        format_text(&out, &inv, q.by, q.value, q.since_ns, q.until_ns);
+        format_text(&out, &inv, q.by, q.value, q.since_ns, q.until_ns, q.limit ? &page : NULL);
         rc = 0;
     }
     if (rc < 0) {

@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "cli/investigate.h"
 #include "cli/report.h"
+#include "inventory/graph.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -30,7 +31,10 @@ void cmd_report_usage(FILE *out)
 "\n"
 "The post-mortem of incident ID: a summary; who, what, when and how; the\n"
 "timeline; the entities; each finding with its plain-language explanation\n"
-"and member events; what the identities involved created, attached, shared\n"
+"and member events; the assets involved as the inventory knows them (their\n"
+"tags and owners, security groups with rules open to the world, subnet,\n"
+"VPC, role, what else is exposed the same way; in HTML also as a graph\n"
+"laid out by Graphviz); what the identities involved created, attached, shared\n"
 "or changed (read from their events from 6 hours before the incident's\n"
 "first activity to 6 hours after its last); the actions taken and by whom;\n"
 "and the follow-ups still open.\n"
@@ -134,6 +138,8 @@ static bool same_leftover(const rip_report_leftover *x, const rip_inv_leftover *
 }
 
 /* The adapter: store incident -> report view. */
+static int fill_context(rip_store *st, report_data *d, rip_report_incident *r);
+
 static int fill_view(rip_store *st, report_data *d, rip_report_incident *r)
 {
     const rip_store_incident *inc = d->inc;
@@ -252,7 +258,52 @@ static int fill_view(rip_store *st, report_data *d, rip_report_incident *r)
             };
         }
     r->leftovers = left;
+    if ((rc = fill_context(st, d, r)) < 0)
+        return rc;
     return rip_report_derive(r, a);
+}
+
+/* The assets involved (inventory/graph.h): topology text and SVG into the
+ * arena. An inventory that knows none of the entities leaves both NULL; a
+ * Graphviz failure leaves the SVG out and keeps the text. */
+static int fill_context(rip_store *st, report_data *d, rip_report_incident *r)
+{
+    const rip_store_incident *inc = d->inc;
+    rip_topo_root *roots = rip_arena_calloc(&d->arena, inc->nentities + 1, sizeof(*roots));
+    rip_topology t;
+    rip_buf text, svg;
+    size_t n = 0;
+    char err[256];
+    int rc;
+    if (!roots)
+        return RIP_ENOMEM;
+    for (size_t i = 0; i < inc->nentities; i++) {
+        char *buf = rip_arena_alloc(&d->arena, 256);
+        if (!buf)
+            return RIP_ENOMEM;
+        n += rip_topo_root_for_entity(inc->entities[i].type, inc->entities[i].value, buf, 256,
+                                      &roots[n]);
+    }
+    rip_topology_init(&t);
+    rip_buf_init(&text, 16u << 20);
+    rip_buf_init(&svg, 64u << 20);
+    rc = rip_topology_build(st, roots, n, &t);
+    if (rc == 0 && t.n) {
+        rc = rip_topology_text(&t, &text);
+        if (rc == 0 && text.len)
+            r->context_text = rip_arena_strndup(&d->arena, text.ptr, text.len);
+        if (rc == 0 && rip_topology_svg(&t, &svg, err, sizeof(err)) == 0 && svg.len)
+            r->context_svg = rip_arena_strndup(&d->arena, svg.ptr, svg.len);
+        else if (rc == 0)
+            rip_cli_warn("incident %" PRId64 ": the assets graph is left out: %s", r->id,
+                         err[0] ? err : "no SVG");
+        if (rc == 0 && ((text.len && !r->context_text) || (svg.len && !r->context_svg)))
+            rc = RIP_ENOMEM;
+    }
+    rip_buf_release(&text);
+    rip_buf_release(&svg);
+    rip_topology_release(&t);
+    return rc;
 }
 
 static bool ends_with(const char *s, const char *suffix)

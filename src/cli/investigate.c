@@ -781,3 +781,90 @@ int rip_inv_run(rip_investigation *inv, rip_store *st, const rip_store_query *q)
     int rc = rip_store_query_events(st, &qq, on_row, &c);
     return c.err ? c.err : rc;
 }
+
+/* The rows of a newest-first page, copied out of the store (a row's slices
+ * only live during its callback) so that they can be added oldest first. */
+typedef struct page_ctx {
+    rip_store_event_row *rows;
+    size_t n, cap;             /* cap: the page size */
+    int more;                  /* a row past the page was seen */
+    rip_arena arena;
+    int err;
+} page_ctx;
+
+static rip_slice copy_slice(rip_arena *a, rip_slice s, int *ok)
+{
+    if (!s.ptr)
+        return s;
+    char *p = rip_arena_strndup(a, s.ptr, s.len);
+    if (!p) {
+        *ok = 0;
+        return RIP_SLICE_NULL;
+    }
+    return (rip_slice){ p, s.len };
+}
+
+static int on_page_row(void *ud, const rip_store_event_row *row)
+{
+    page_ctx *c = ud;
+    if (c->n == c->cap) {
+        c->more = 1;
+        return -1;             /* one past the page: stop reading */
+    }
+    rip_store_event_row *r = &c->rows[c->n];
+    rip_arena *a = &c->arena;
+    int ok = 1;
+    *r = *row;
+    rip_slice *f[] = { &r->cloud, &r->kind, &r->format, &r->provider_id, &r->account,
+                       &r->region, &r->actor_type, &r->actor_arn, &r->principal_id,
+                       &r->user_name, &r->access_key, &r->session_issuer, &r->service,
+                       &r->action, &r->error_code, &r->error_message, &r->source_ip,
+                       &r->user_agent, &r->detail_type, &r->raw };
+    for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+        *f[i] = copy_slice(a, *f[i], &ok);
+    if (!ok) {
+        c->err = RIP_ENOMEM;
+        return RIP_ENOMEM;
+    }
+    c->n++;
+    return 0;
+}
+
+int rip_inv_run_newest(rip_investigation *inv, rip_store *st, const rip_store_query *q,
+                       rip_inv_page *page)
+{
+    rip_store_query qq = *q;
+    page_ctx c = { 0 };
+    int rc;
+
+    if (!q->limit || q->limit > RIP_INV_PAGE_MAX)
+        return RIP_EINVAL;
+    c.cap = (size_t)q->limit;
+    c.rows = calloc(c.cap, sizeof(*c.rows));
+    if (!c.rows)
+        return RIP_ENOMEM;
+    rip_arena_init(&c.arena, 0);
+    qq.with_raw = 1;
+    qq.newest_first = 1;
+    qq.limit = q->limit + 1;   /* one more: are there older rows? */
+    rc = rip_store_query_events(st, &qq, on_page_row, &c);
+    if (c.err) {
+        rc = c.err;
+        goto out;
+    }
+    if (rc < 0 && !c.more)
+        goto out;
+    rc = 0;
+    for (size_t i = c.n; i-- > 0 && rc == 0;)
+        rc = rip_inv_add(inv, &c.rows[i]);
+    if (rc == 0) {
+        page->rows = c.n;
+        page->more = c.more;
+        page->oldest_time_ns = c.n ? c.rows[c.n - 1].time_ns : 0;
+        page->oldest_id = c.n ? c.rows[c.n - 1].id : 0;
+    }
+out:
+    rip_arena_release(&c.arena);
+    free(c.rows);
+    return rc;
+}

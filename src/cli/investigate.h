@@ -126,6 +126,26 @@ int rip_inv_add(rip_investigation *inv, const rip_store_event_row *row);
  * 0, or the store's error (rip_store_errmsg() says why), or RIP_ENOMEM. */
 int rip_inv_run(rip_investigation *inv, rip_store *st, const rip_store_query *q);
 
+/* The largest page rip_inv_run_newest() reads. */
+#define RIP_INV_PAGE_MAX 1000000
+
+/* What rip_inv_run_newest() read. */
+typedef struct rip_inv_page {
+    size_t rows;               /* events added */
+    int more;                  /* older events match too */
+    int64_t oldest_time_ns;    /* the oldest added: the cursor of the next */
+    int64_t oldest_id;         /* (older) page, 0 when none was added */
+} rip_inv_page;
+
+/* Adds the newest q->limit events matching q (its window, and its cursor
+ * after_time_ns/after_id read newest first: only events older than that
+ * row), oldest first, so that a busy entity costs one page rather than all
+ * it ever did. q->with_raw and q->newest_first are forced on. Fills *page.
+ * 0, RIP_EINVAL (no limit, or more than RIP_INV_PAGE_MAX), RIP_ENOMEM, or
+ * the store's error (rip_store_errmsg() says why). */
+int rip_inv_run_newest(rip_investigation *inv, rip_store *st, const rip_store_query *q,
+                       rip_inv_page *page);
+
 /* "iam" for "iam.amazonaws.com", "compute" for "compute.googleapis.com";
  * other names are returned as they are. Points into s. */
 const char *rip_inv_short_service(const char *s, size_t *len);

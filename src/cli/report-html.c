@@ -97,6 +97,9 @@ static const char css[] =
     "ul.todo li::before{content:'';position:absolute;left:2px;top:9px;width:14px;height:14px;"
     "border:2px solid var(--muted);border-radius:3px}\n"
     ".none{color:var(--muted);font-style:italic}\n"
+    "figure.topology{margin:0 0 12px;overflow-x:auto}\n"
+    "figure.topology svg{max-width:100%;height:auto}\n"
+    "pre.topology{white-space:pre-wrap;font-size:12px;margin:0}\n"
     "footer{color:var(--muted);font-size:12.5px;text-align:center;padding:8px 0 0}\n"
     "@media (max-width:760px){.facts{grid-template-columns:repeat(2,1fr)}.wrap{padding:0 16px}}\n"
     "@media print{@page{margin:16mm 14mm}\n"
@@ -332,6 +335,27 @@ static void entities(rip_buf *b, const rip_report_incident *r)
     rip_buf_adds(b, "</tbody></table></section>\n");
 }
 
+static void context(rip_buf *b, const rip_report_incident *r)
+{
+    if (!r->context_text && !r->context_svg)
+        return;
+    rip_buf_adds(b, "<section id=\"assets\"><h2>Assets involved</h2>\n<p>What the incident's "
+                    "entities are and where they sit, from the inventory: security groups "
+                    "with rules open to the world in red, owners from tags, and what else is "
+                    "exposed the same way.</p>\n");
+    if (r->context_svg) {
+        rip_buf_adds(b, "<figure class=\"topology\">");
+        rip_buf_adds(b, r->context_svg);
+        rip_buf_adds(b, "</figure>\n");
+    }
+    if (r->context_text) {
+        rip_buf_adds(b, "<pre class=\"topology\">");
+        h(b, r->context_text);
+        rip_buf_adds(b, "</pre>\n");
+    }
+    rip_buf_adds(b, "</section>\n");
+}
+
 static void leftovers(rip_buf *b, const rip_report_incident *r)
 {
     if (!r->nleftovers)
@@ -424,6 +448,7 @@ int rip_report_html(const rip_report_incident *r, rip_buf *b)
     timeline(b, r);
     findings(b, r);
     entities(b, r);
+    context(b, r);
     leftovers(b, r);
     actions(b, r);
 

@@ -145,6 +145,19 @@ int rip_report_md(const rip_report_incident *r, rip_buf *b)
         rip_buf_adds(b, "\n");
     }
 
+    if (r->context_text) {
+        /* A fenced block: the text is shown as it is, so a fence inside it
+         * (hostile tag values) is broken up first. */
+        rip_buf_adds(b, "## Assets involved\n\n```text\n");
+        for (const char *p = r->context_text; *p; p++) {
+            if (*p == '`')
+                rip_buf_adds(b, "'");
+            else
+                rip_buf_addc(b, *p);
+        }
+        rip_buf_adds(b, "```\n\n");
+    }
+
     rip_buf_adds(b, "## Findings\n\n");
     if (!r->nfindings)
         rip_buf_adds(b, "None.\n\n");

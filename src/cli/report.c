@@ -54,6 +54,11 @@ const char *rip_report_kind_label(const char *kind)
         { "action_planned", "action planned" },
         { "action_taken", "action taken" },
         { "action_failed", "action failed" },
+        { "approval_requested", "approval asked" },
+        { "approval_decided", "approval decided" },
+        { "notification", "notification" },
+        { "escalated", "escalated" },
+        { "run_finished", "playbook run ended" },
     };
     if (!kind)
         return "entry";

@@ -108,6 +108,14 @@ typedef struct rip_report_incident {
     const rip_report_leftover *leftovers;
     size_t nleftovers;
 
+    /* The assets involved, from the inventory (inventory/graph.h): their
+     * topology as indented text, and as an SVG image laid out by Graphviz.
+     * NULL when none is known. The SVG is trusted markup made by riposte
+     * (every value in it was escaped before layout) and is embedded as it
+     * is; the text is escaped like every other string. */
+    const char *context_text;
+    const char *context_svg;
+
     /* Derived by rip_report_derive(); a caller may also set them. */
     const rip_report_action *actions;
     size_t nactions;

@@ -69,6 +69,8 @@ static int q_check(rip_action_ctx *ctx)
     if (ctx->slot[2][0] && !strcmp(ctx->slot[1], ctx->slot[2])) {
         act_note(ctx, "already done: instance '%s' is already in quarantine group %s",
                  act_param(ctx, "instance_id"), ctx->slot[2]);
+        act_fact(ctx, "quarantine_group", ctx->slot[2]);
+        act_fact(ctx, "isolated", "true");
         return 1;
     }
     return 0;
@@ -138,7 +140,12 @@ static int q_verify(rip_action_ctx *ctx)
     int rc = read_state(ctx, false);
     if (rc < 0)
         return rc;
-    return strcmp(ctx->slot[1], want) ? RIP_EIO : 0;
+    if (strcmp(ctx->slot[1], want))
+        return RIP_EIO;
+    /* The fact a playbook's verify reads: the instance's only group is
+     * the quarantine group, as read back just now. */
+    act_fact(ctx, "isolated", "true");
+    return 0;
 }
 
 const rip_action rip_action_ec2_quarantine_instance = {

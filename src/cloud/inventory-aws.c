@@ -7,10 +7,17 @@
  *   instance       -> security_group, subnet, vpc, role (through its
  *                     instance profile), instance_profile, volume
  *   security_group -> vpc        subnet -> vpc
+ *   network_acl    -> vpc, subnet (the subnets it is associated with)
  *   user           -> access_key, policy     role -> policy
  *   access_key     -> user
- * Everything else the responder needs (state, public IP, rules, public
- * access block, last use) is in the asset's detail JSON.
+ *   trail          -> bucket (where it delivers)
+ * Everything else the responder needs (state, public IP, rules, ACL
+ * entries, public access block, bucket policy status, last use, whether a
+ * trail is logging) is in the asset's detail JSON.
+ *
+ * "Open to the world" is any IPv4 or IPv6 range with prefix length 0
+ * ("0.0.0.0/0", "::/0", but also "203.0.113.7/0", which AWS accepts and
+ * which admits every address just the same).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,10 +28,12 @@
 #include "cloud/inventory-aws.h"
 #include "util/err.h"
 #include "util/json.h"
+#include "util/timeutil.h"
 
 #define EC2_VERSION "2016-11-15"
 #define IAM_VERSION "2010-05-08"
 #define STS_VERSION "2011-06-15"
+#define CLOUDTRAIL_TARGET "CloudTrail_20131101."
 
 typedef struct profile_role profile_role;
 struct profile_role {
@@ -357,7 +366,7 @@ static void sg_rule(rip_jw *w, const rip_aws_xml_node *p, bool *open)
     for (const rip_aws_xml_node *r = rip_aws_xml_path(p, "ipRanges/item"); r;
          r = rip_aws_xml_next_same(r)) {
         const char *cidr = rip_aws_xml_text(r, "cidrIp", "");
-        world |= !strcmp(cidr, "0.0.0.0/0");
+        world |= rip_asset_cidr_world(cidr);
         rip_jw_str(w, cidr);
     }
     rip_jw_arr_end(w);
@@ -366,7 +375,7 @@ static void sg_rule(rip_jw *w, const rip_aws_xml_node *p, bool *open)
     for (const rip_aws_xml_node *r = rip_aws_xml_path(p, "ipv6Ranges/item"); r;
          r = rip_aws_xml_next_same(r)) {
         const char *cidr = rip_aws_xml_text(r, "cidrIpv6", "");
-        world |= !strcmp(cidr, "::/0");
+        world |= rip_asset_cidr_world(cidr);
         rip_jw_str(w, cidr);
     }
     rip_jw_arr_end(w);
@@ -454,6 +463,67 @@ static int on_vpc(snap *s, const rip_aws_xml_node *n, void *ud)
     jw_text(&w, "cidr", n, "cidrBlock");
     jw_bool(&w, "is_default", n, "isDefault");
     jw_text(&w, "state", n, "state");
+    return detail_end(s, &w, a);
+}
+
+/* A network ACL: its entries in rule order as AWS lists them, and whether
+ * an ingress rule allows the whole internet in (ingress_allows_world: the
+ * first matching rule wins in a NACL, so this says "a rule admits it", not
+ * "all traffic is admitted"; the entries tell the rest). */
+static int on_nacl(snap *s, const rip_aws_xml_node *n, void *ud)
+{
+    (void)ud;
+    int rc;
+    rip_jw w;
+    bool world_in = false;
+    rip_asset *a = add(s, RIP_ASSET_NETWORK_ACL, rip_aws_xml_text(n, "networkAclId", ""),
+                       s->region, &rc);
+    if (!a)
+        return rc;
+    if ((rc = ec2_tags(s, a, n)) < 0 || (rc = set_arn(s, a, "ec2", "network-acl")) < 0 ||
+        (rc = rip_asset_add_rel(s->set, a, "vpc", rip_aws_xml_text(n, "vpcId", ""))) < 0)
+        return rc;
+    for (const rip_aws_xml_node *as = rip_aws_xml_path(n, "associationSet/item"); as && rc == 0;
+         as = rip_aws_xml_next_same(as))
+        rc = rip_asset_add_rel(s->set, a, "subnet", rip_aws_xml_text(as, "subnetId", ""));
+    if (rc < 0)
+        return rc;
+    detail_begin(s, &w);
+    jw_text(&w, "vpc_id", n, "vpcId");
+    jw_bool(&w, "is_default", n, "default");
+    rip_jw_key(&w, "entries");
+    rip_jw_arr_begin(&w);
+    for (const rip_aws_xml_node *e = rip_aws_xml_path(n, "entrySet/item"); e;
+         e = rip_aws_xml_next_same(e)) {
+        const char *v4 = rip_aws_xml_text(e, "cidrBlock", "");
+        const char *v6 = rip_aws_xml_text(e, "ipv6CidrBlock", "");
+        bool egress = !strcmp(rip_aws_xml_text(e, "egress", "false"), "true");
+        bool allow = !strcmp(rip_aws_xml_text(e, "ruleAction", ""), "allow");
+        bool world = rip_asset_cidr_world(v4) || rip_asset_cidr_world(v6);
+        world_in |= !egress && allow && world;
+        rip_jw_obj_begin(&w);
+        jw_int(&w, "rule_number", e, "ruleNumber");
+        jw_text(&w, "protocol", e, "protocol");
+        jw_text(&w, "action", e, "ruleAction");
+        rip_jw_key(&w, "egress");
+        rip_jw_bool(&w, egress);
+        jw_text(&w, "cidr", e, "cidrBlock");
+        jw_text(&w, "ipv6_cidr", e, "ipv6CidrBlock");
+        jw_int(&w, "from_port", e, "portRange/from");
+        jw_int(&w, "to_port", e, "portRange/to");
+        rip_jw_key(&w, "open_to_world");
+        rip_jw_bool(&w, world);
+        rip_jw_obj_end(&w);
+    }
+    rip_jw_arr_end(&w);
+    rip_jw_key(&w, "subnets");
+    rip_jw_arr_begin(&w);
+    for (const rip_aws_xml_node *as = rip_aws_xml_path(n, "associationSet/item"); as;
+         as = rip_aws_xml_next_same(as))
+        rip_jw_str(&w, rip_aws_xml_text(as, "subnetId", ""));
+    rip_jw_arr_end(&w);
+    rip_jw_key(&w, "ingress_allows_world");
+    rip_jw_bool(&w, world_in);
     return detail_end(s, &w, a);
 }
 
@@ -582,28 +652,94 @@ static int on_role(snap *s, const rip_aws_xml_node *r, void *ud)
 
 /* ---- S3 ---- */
 
+/* GET /bucket?sub= into *resp. RIP_ENOTFOUND when the error code is
+ * absent_code (no such configuration); other failures are recorded. */
+static int s3_fetch(snap *s, const char *bucket, const char *sub, const char *op,
+                    const char *absent_code, rip_aws_response *resp)
+{
+    rip_buf path = RIP_BUF_INIT;
+    rip_aws_error e;
+    memset(&e, 0, sizeof(e));
+    int rc = rip_aws_s3_path(&path, bucket, NULL);
+    if (rc == 0)
+        rc = rip_aws_rest(s->c, "s3", "GET", path.ptr, sub, NULL, 0, NULL, 0, resp, &e);
+    if (rc < 0 && absent_code && !strcmp(e.code, absent_code))
+        rc = RIP_ENOTFOUND;
+    else if (rc < 0)
+        failed(s, rc, "s3", op, &e);
+    rip_buf_release(&path);
+    return rc;
+}
+
 /* GET /bucket?sub=; parses the XML into *x. RIP_ENOTFOUND when the error
  * code is absent_code (no such configuration). */
 static int s3_get(snap *s, const char *bucket, const char *sub, const char *op,
                   const char *absent_code, rip_aws_xml *x)
 {
-    rip_buf path = RIP_BUF_INIT;
     rip_aws_response resp;
-    rip_aws_error e;
-    memset(&e, 0, sizeof(e));
     rip_aws_response_init(&resp);
-    int rc = rip_aws_s3_path(&path, bucket, NULL);
-    if (rc == 0)
-        rc = rip_aws_rest(s->c, "s3", "GET", path.ptr, sub, NULL, 0, NULL, 0, &resp, &e);
-    if (rc < 0 && absent_code && !strcmp(e.code, absent_code))
-        rc = RIP_ENOTFOUND;
-    else if (rc < 0)
-        failed(s, rc, "s3", op, &e);
-    else if ((rc = rip_aws_xml_parse(x, resp.body.ptr, resp.body.len, NULL)) < 0)
+    int rc = s3_fetch(s, bucket, sub, op, absent_code, &resp);
+    if (rc == 0 && (rc = rip_aws_xml_parse(x, resp.body.ptr, resp.body.len, NULL)) < 0)
         failed(s, rc, "s3", op, NULL);
     rip_aws_response_release(&resp);
-    rip_buf_release(&path);
     return rc;
+}
+
+/* The bucket policy's status into the detail: "policy": {"exists",
+ * "public", "source": "aws"|"riposte"} or null when it could not be read.
+ * *pub is set when the policy makes the bucket public. */
+static void bucket_policy(snap *s, rip_jw *w, const char *name, bool *pub)
+{
+    rip_aws_response resp;
+    rip_aws_xml x;
+    const char *source = "riposte";
+    int exists = 0, is_public = 0;
+
+    rip_aws_response_init(&resp);
+    rip_aws_xml_init(&x);
+    int rc = s3_fetch(s, name, "policy=", "GetBucketPolicy", "NoSuchBucketPolicy", &resp);
+    if (rc == 0) {
+        exists = 1;
+        is_public = rip_asset_policy_public(resp.body.ptr, resp.body.len);
+        if (is_public < 0) {
+            failed(s, RIP_EFORMAT, "s3", "GetBucketPolicy", NULL);
+            rc = RIP_EFORMAT;
+        }
+    }
+    if (rc == 0) {
+        /* AWS's verdict, when the endpoint knows the call: an answer without
+         * a PolicyStatus root (an endpoint that ignored the query) or an
+         * error leaves riposte's own reading. */
+        rip_aws_response_release(&resp);
+        rip_aws_response_init(&resp);
+        rip_aws_error e;
+        rip_buf path = RIP_BUF_INIT;
+        if (rip_aws_s3_path(&path, name, NULL) == 0 &&
+            rip_aws_rest(s->c, "s3", "GET", path.ptr, "policyStatus=", NULL, 0, NULL, 0, &resp,
+                         &e) == 0 &&
+            rip_aws_xml_parse(&x, resp.body.ptr, resp.body.len, NULL) == 0 && x.root &&
+            !strcmp(x.root->name, "PolicyStatus") && rip_aws_xml_child(x.root, "IsPublic")) {
+            is_public = !strcmp(rip_aws_xml_text(x.root, "IsPublic", "false"), "true");
+            source = "aws";
+        }
+        rip_buf_release(&path);
+    }
+    rip_jw_key(w, "policy");
+    if (rc == 0 || rc == RIP_ENOTFOUND) {
+        rip_jw_obj_begin(w);
+        rip_jw_key(w, "exists");
+        rip_jw_bool(w, exists);
+        rip_jw_key(w, "public");
+        rip_jw_bool(w, is_public > 0);
+        rip_jw_key(w, "source");
+        rip_jw_str(w, exists ? source : NULL);
+        rip_jw_obj_end(w);
+    } else {
+        rip_jw_null(w);
+    }
+    *pub = is_public > 0;
+    rip_aws_xml_release(&x);
+    rip_aws_response_release(&resp);
 }
 
 static int on_bucket(snap *s, const rip_aws_xml_node *b, void *ud)
@@ -614,7 +750,8 @@ static int on_bucket(snap *s, const rip_aws_xml_node *b, void *ud)
     rip_aws_xml x;
     const char *name = rip_aws_xml_text(b, "Name", "");
     char region[64] = "";
-    bool pab_all = false, acl_public = false;
+    bool pab_all = false, acl_public = false, pol_public = false;
+    bool pab_on[4] = { false, false, false, false };
 
     rip_aws_xml_init(&x);
     if (s3_get(s, name, "location=", "GetBucketLocation", NULL, &x) == 0) {
@@ -654,6 +791,7 @@ static int on_bucket(snap *s, const rip_aws_xml_node *b, void *ud)
         rip_jw_obj_begin(&w);
         for (int i = 0; i < 4; i++) {
             bool on = !strcmp(rip_aws_xml_text(x.root, f[i], "false"), "true");
+            pab_on[i] = on;
             pab_all &= on;
             rip_jw_key(&w, k[i]);
             rip_jw_bool(&w, on);
@@ -680,10 +818,13 @@ static int on_bucket(snap *s, const rip_aws_xml_node *b, void *ud)
     rip_jw_arr_end(&w);
     rip_jw_key(&w, "acl_public");
     rip_jw_bool(&w, acl_public);
+    bucket_policy(s, &w, name, &pol_public);
     rip_jw_key(&w, "blocks_public_access");
     rip_jw_bool(&w, pab_all);
+    /* Public: an ACL grant to everyone that IgnorePublicAcls does not
+     * cancel, or a public policy that RestrictPublicBuckets does not. */
     rip_jw_key(&w, "public");
-    rip_jw_bool(&w, acl_public && !pab_all);
+    rip_jw_bool(&w, (acl_public && !pab_on[1]) || (pol_public && !pab_on[3]));
     rc = detail_end(s, &w, a);
 out:
     rip_aws_xml_release(&x);
@@ -706,6 +847,147 @@ static int list_buckets(snap *s)
          b && rc == 0; b = rip_aws_xml_next_same(b))
         rc = on_bucket(s, b, NULL);
     rip_aws_xml_release(&x);
+    rip_aws_response_release(&resp);
+    return rc;
+}
+
+/* ---- CloudTrail ---- */
+
+static int trail_call(snap *s, const char *op, const char *body, rip_aws_response *resp,
+                      rip_json_doc *d)
+{
+    char target[96];
+    rip_aws_error e;
+    snprintf(target, sizeof(target), CLOUDTRAIL_TARGET "%s", op);
+    int rc = rip_aws_json_call(s->c, "cloudtrail", "1.1", target, body, strlen(body), resp, d,
+                               &e);
+    return rc < 0 ? failed(s, rc, "cloudtrail", op, &e) : 0;
+}
+
+static void jw_jstr(rip_jw *w, const char *key, rip_json_doc *d, const rip_json_node *obj,
+                    const char *name)
+{
+    const rip_json_node *n = rip_json_get(obj, name);
+    rip_jw_key(w, key);
+    if (rip_json_is(n, RIP_JSON_STRING))
+        rip_jw_slice(w, rip_json_str(d, n));
+    else if (n && (n->type == RIP_JSON_NUMBER))
+        rip_jw_raw(w, n->ptr, n->len);
+    else
+        rip_jw_null(w);
+}
+
+/* A CloudTrail time (epoch seconds as a number, or text) as RFC 3339. */
+static void jw_jtime(rip_jw *w, const char *key, rip_json_doc *d, const rip_json_node *obj,
+                     const char *name)
+{
+    const rip_json_node *n = rip_json_get(obj, name);
+    double secs;
+    char out[RIP_TIME_FMT_MAX];
+    if (n && n->type == RIP_JSON_NUMBER && rip_json_f64(n, &secs) == 0 && secs > 0 &&
+        secs < 1e11) {
+        rip_jw_key(w, key);
+        rip_jw_str(w, rip_time_format((int64_t)(secs * 1e9), out));
+    } else {
+        jw_jstr(w, key, d, obj, name);
+    }
+}
+
+static void jw_jbool(rip_jw *w, const char *key, const rip_json_node *obj, const char *name)
+{
+    const rip_json_node *n = rip_json_get(obj, name);
+    rip_jw_key(w, key);
+    if (n && (n->type == RIP_JSON_TRUE || n->type == RIP_JSON_FALSE))
+        rip_jw_bool(w, n->type == RIP_JSON_TRUE);
+    else
+        rip_jw_null(w);
+}
+
+/* A copy of a JSON string member into the set's arena ("" when absent). */
+static const char *jdup(snap *s, rip_json_doc *d, const rip_json_node *obj, const char *name)
+{
+    const rip_json_node *n = rip_json_get(obj, name);
+    rip_slice v = rip_json_is(n, RIP_JSON_STRING) ? rip_json_str(d, n) : (rip_slice){ "", 0 };
+    return rip_arena_strndup(&s->set->arena, v.ptr ? v.ptr : "", v.ptr ? v.len : 0);
+}
+
+/* One trail and its status (GetTrailStatus: IsLogging and when it last
+ * started, stopped and delivered). A failed status call keeps the trail
+ * with "logging": null. */
+static int on_trail(snap *s, rip_json_doc *d, const rip_json_node *t)
+{
+    int rc;
+    rip_jw w;
+    const char *name = jdup(s, d, t, "Name"), *arn = jdup(s, d, t, "TrailARN");
+    const char *home = jdup(s, d, t, "HomeRegion"), *bucket = jdup(s, d, t, "S3BucketName");
+    if (!name || !arn || !home || !bucket)
+        return RIP_ENOMEM;
+    rip_asset *a = add(s, RIP_ASSET_TRAIL, name, *home ? home : s->region, &rc);
+    if (!a)
+        return rc;
+    a->name = a->id;
+    a->arn = *arn ? arn : NULL;
+    if ((rc = rip_asset_add_rel(s->set, a, "bucket", bucket)) < 0)
+        return rc;
+
+    rip_buf body = RIP_BUF_INIT;
+    rip_aws_response resp;
+    rip_json_doc sd;
+    rip_jw bw;
+    rip_aws_response_init(&resp);
+    rip_json_doc_init(&sd, NULL);
+    rip_jw_init(&bw, &body);
+    rip_jw_obj_begin(&bw);
+    rip_jw_key(&bw, "Name");
+    rip_jw_str(&bw, *arn ? arn : name);
+    rip_jw_obj_end(&bw);
+    rc = rip_jw_finish(&bw);
+    const rip_json_node *st = NULL;
+    if (rc == 0 && trail_call(s, "GetTrailStatus", body.ptr, &resp, &sd) == 0)
+        st = rip_json_root(&sd);
+    if (rc == 0) {
+        detail_begin(s, &w);
+        jw_jstr(&w, "s3_bucket", d, t, "S3BucketName");
+        jw_jstr(&w, "s3_key_prefix", d, t, "S3KeyPrefix");
+        jw_jstr(&w, "home_region", d, t, "HomeRegion");
+        jw_jbool(&w, "multi_region", t, "IsMultiRegionTrail");
+        jw_jbool(&w, "organization", t, "IsOrganizationTrail");
+        jw_jbool(&w, "include_global_events", t, "IncludeGlobalServiceEvents");
+        jw_jbool(&w, "log_file_validation", t, "LogFileValidationEnabled");
+        jw_jstr(&w, "kms_key", d, t, "KmsKeyId");
+        jw_jstr(&w, "cloudwatch_log_group", d, t, "CloudWatchLogsLogGroupArn");
+        jw_jbool(&w, "logging", st, "IsLogging");
+        jw_jtime(&w, "start_logging_time", &sd, st, "StartLoggingTime");
+        jw_jtime(&w, "stop_logging_time", &sd, st, "StopLoggingTime");
+        jw_jtime(&w, "latest_delivery_time", &sd, st, "LatestDeliveryTime");
+        jw_jstr(&w, "latest_delivery_error", &sd, st, "LatestDeliveryError");
+        rc = detail_end(s, &w, a);
+    }
+    rip_json_doc_release(&sd);
+    rip_aws_response_release(&resp);
+    rip_buf_release(&body);
+    return rc;
+}
+
+/* The trails whose home is this region (DescribeTrails without shadow
+ * trails: a multi-region trail is listed once, in its home region). */
+static int list_trails(snap *s)
+{
+    rip_aws_response resp;
+    rip_json_doc d;
+    rip_aws_response_init(&resp);
+    rip_json_doc_init(&d, NULL);
+    int rc = trail_call(s, "DescribeTrails", "{\"includeShadowTrails\":false}", &resp, &d);
+    const rip_json_node *list = rc == 0 ? rip_json_get(rip_json_root(&d), "trailList") : NULL;
+    if (list && list->type == RIP_JSON_ARRAY) {
+        RIP_JSON_EACH(t, list) {
+            if (rc < 0)
+                break;
+            if (rip_json_is(t, RIP_JSON_OBJECT))
+                rc = on_trail(s, &d, t);
+        }
+    }
+    rip_json_doc_release(&d);
     rip_aws_response_release(&resp);
     return rc;
 }
@@ -745,6 +1027,8 @@ int rip_inventory_aws_snapshot(rip_aws_client *c, const char *account, rip_asset
     STEP(RIP_ASSET_SUBNET, ec2_pages(&s, "DescribeSubnets", "subnetSet/item", on_subnet, NULL));
     STEP(RIP_ASSET_SECURITY_GROUP,
          ec2_pages(&s, "DescribeSecurityGroups", "securityGroupInfo/item", on_group, NULL));
+    STEP(RIP_ASSET_NETWORK_ACL,
+         ec2_pages(&s, "DescribeNetworkAcls", "networkAclSet/item", on_nacl, NULL));
     STEP(RIP_ASSET_INSTANCE,
          ec2_pages(&s, "DescribeInstances", "reservationSet/item", on_reservation, NULL));
     set->synced[RIP_ASSET_ACCESS_KEY] = true;   /* cleared by a failed ListAccessKeys */
@@ -755,6 +1039,7 @@ int rip_inventory_aws_snapshot(rip_aws_client *c, const char *account, rip_asset
     STEP(RIP_ASSET_ROLE, iam_pages(&s, "ListRoles", NULL, NULL, "ListRolesResult",
                                    "Roles/member", on_role, NULL));
     STEP(RIP_ASSET_BUCKET, list_buckets(&s));
+    STEP(RIP_ASSET_TRAIL, list_trails(&s));
 #undef STEP
     rc = s.first_err;
 out:

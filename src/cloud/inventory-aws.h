@@ -1,7 +1,9 @@
 /* inventory-aws.h — the inventory's AWS snapshot: lists one account's
- * assets in one region (EC2: instances, security groups, subnets, VPCs) and
- * across the account (IAM: users, roles, access keys; S3: buckets) into a
- * rip_asset_set (inventory/asset.h).
+ * assets in one region (EC2: instances, security groups, subnets, VPCs,
+ * network ACLs; CloudTrail: the trails whose home is the region, with
+ * their logging status) and across the account (IAM: users, roles, access
+ * keys; S3: buckets with their public access block, ACL grants and policy
+ * status) into a rip_asset_set (inventory/asset.h).
  *
  * It lives in src/cloud, not src/inventory, because the layer order puts
  * cloud after inventory: this file may use both the AWS client and the

@@ -16,10 +16,12 @@ static const struct {
     [RIP_ASSET_SECURITY_GROUP] = { "security_group", false },
     [RIP_ASSET_SUBNET] = { "subnet", false },
     [RIP_ASSET_VPC] = { "vpc", false },
+    [RIP_ASSET_NETWORK_ACL] = { "network_acl", false },
     [RIP_ASSET_USER] = { "user", true },
     [RIP_ASSET_ROLE] = { "role", true },
     [RIP_ASSET_ACCESS_KEY] = { "access_key", true },
     [RIP_ASSET_BUCKET] = { "bucket", true },
+    [RIP_ASSET_TRAIL] = { "trail", false },
 };
 
 const char *rip_asset_type_name(rip_asset_type t)
@@ -44,7 +46,8 @@ int rip_asset_type_parse(const char *name, rip_asset_type *out)
 
 const char *rip_asset_type_names(void)
 {
-    return "instance, security_group, subnet, vpc, user, role, access_key, bucket";
+    return "instance, security_group, subnet, vpc, network_acl, user, role, access_key, "
+           "bucket, trail";
 }
 
 void rip_asset_set_init(rip_asset_set *s, size_t max_assets)
@@ -141,6 +144,62 @@ int rip_asset_set_detail(rip_asset_set *s, rip_asset *a, const char *json, size_
         return RIP_ENOMEM;
     a->detail = d;
     return 0;
+}
+
+/* Whether a principal value is everyone: "*", {"AWS": "*"} or an array
+ * holding "*". */
+static bool principal_everyone(const rip_json_node *p)
+{
+    if (!p)
+        return false;
+    if (p->type == RIP_JSON_STRING)
+        return rip_json_str_eq(p, "*");
+    if (p->type == RIP_JSON_ARRAY) {
+        RIP_JSON_EACH(e, p)
+            if (rip_json_is(e, RIP_JSON_STRING) && rip_json_str_eq(e, "*"))
+                return true;
+        return false;
+    }
+    return p->type == RIP_JSON_OBJECT && principal_everyone(rip_json_get(p, "AWS"));
+}
+
+static bool statement_public(const rip_json_node *st)
+{
+    const rip_json_node *eff = rip_json_get(st, "Effect");
+    return eff && rip_json_str_eq(eff, "Allow") && !rip_json_get(st, "Condition") &&
+           principal_everyone(rip_json_get(st, "Principal"));
+}
+
+int rip_asset_policy_node_public(const rip_json_node *policy)
+{
+    const rip_json_node *st = rip_json_get(policy, "Statement");
+    int pub = 0;
+    if (!rip_json_is(policy, RIP_JSON_OBJECT))
+        return -1;
+    if (rip_json_is(st, RIP_JSON_OBJECT))
+        return statement_public(st);
+    if (rip_json_is(st, RIP_JSON_ARRAY)) {
+        RIP_JSON_EACH(e, st)
+            pub |= statement_public(e);
+    }
+    return pub;
+}
+
+int rip_asset_policy_public(const char *text, size_t len)
+{
+    rip_json_doc d;
+    int pub = -1;
+    rip_json_doc_init(&d, NULL);
+    if (rip_json_parse(&d, text, len, NULL) == 0)
+        pub = rip_asset_policy_node_public(rip_json_root(&d));
+    rip_json_doc_release(&d);
+    return pub;
+}
+
+bool rip_asset_cidr_world(const char *cidr)
+{
+    const char *slash = cidr ? strrchr(cidr, '/') : NULL;
+    return slash && !strcmp(slash, "/0");
 }
 
 static int64_t clock_ns(void)
@@ -277,6 +336,20 @@ int rip_inventory_asset_json(rip_buf *out, const rip_store_asset_row *row)
         rip_jw_null(&w);
     rip_jw_key(&w, "updated");
     rip_jw_str(&w, rip_time_format(row->updated_ns, when));
+    rip_jw_key(&w, "last_event");
+    if (row->last_event_id) {
+        rip_jw_obj_begin(&w);
+        rip_jw_key(&w, "id");
+        rip_jw_str(&w, row->last_event_id);
+        rip_jw_key(&w, "time");
+        if (row->last_event_ns)
+            rip_jw_str(&w, rip_time_format(row->last_event_ns, when));
+        else
+            rip_jw_null(&w);
+        rip_jw_obj_end(&w);
+    } else {
+        rip_jw_null(&w);
+    }
     rip_jw_obj_end(&w);
     return rip_jw_finish(&w);
 }

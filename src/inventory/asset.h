@@ -22,16 +22,19 @@
 #include "store/store.h"
 #include "util/arena.h"
 #include "util/buf.h"
+#include "util/json.h"
 
 typedef enum rip_asset_type {
     RIP_ASSET_INSTANCE = 0,
     RIP_ASSET_SECURITY_GROUP,
     RIP_ASSET_SUBNET,
     RIP_ASSET_VPC,
+    RIP_ASSET_NETWORK_ACL,
     RIP_ASSET_USER,
     RIP_ASSET_ROLE,
     RIP_ASSET_ACCESS_KEY,
     RIP_ASSET_BUCKET,
+    RIP_ASSET_TRAIL,
     RIP_ASSET_NTYPES
 } rip_asset_type;
 
@@ -98,6 +101,18 @@ int rip_asset_add_rel(rip_asset_set *s, rip_asset *a, const char *type, const ch
 /* Sets the detail JSON text (copied). 0 or RIP_ENOMEM. */
 int rip_asset_set_detail(rip_asset_set *s, rip_asset *a, const char *json, size_t len);
 
+/* Whether a bucket policy (JSON text) makes a bucket public, by riposte's
+ * own reading: a statement that allows everyone ("Principal": "*" or
+ * {"AWS": "*"}) without a Condition. It errs towards "not public" for
+ * conditions it does not read; AWS's own verdict (GetBucketPolicyStatus)
+ * is better where it can be had. 1 public, 0 not, -1 not a policy. */
+int rip_asset_policy_public(const char *text, size_t len);
+int rip_asset_policy_node_public(const rip_json_node *policy);
+
+/* Whether a CIDR admits every address: prefix length 0 ("0.0.0.0/0",
+ * "::/0", and "203.0.113.7/0", which AWS accepts just the same). */
+bool rip_asset_cidr_world(const char *cidr);
+
 /* What rip_inventory_save() did. */
 typedef struct rip_inventory_save_stats {
     uint64_t stored[RIP_ASSET_NTYPES];   /* assets put, per type */
@@ -115,7 +130,8 @@ int rip_inventory_save(rip_store *st, const rip_asset_set *s, const char *accoun
 
 /* Appends one stored asset as a JSON object (no newline): id, type, cloud,
  * account, region, arn, name, tags (object), relations ([{type, id}]),
- * detail (object) and updated (RFC 3339). 0 or RIP_E*. */
+ * detail (object), updated (RFC 3339) and last_event ({id, time} of the
+ * event that last changed it, or null). 0 or RIP_E*. */
 int rip_inventory_asset_json(rip_buf *out, const rip_store_asset_row *row);
 
 #endif

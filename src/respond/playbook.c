@@ -407,6 +407,109 @@ int rip_pb_template_check(const char *t, char *err, size_t errlen)
     return template_walk(t, err, errlen, NULL, NULL);
 }
 
+/* ---- evaluation (the run engine's side of the syntax above) ---- */
+
+/* Splits the reference s[0..n) into its dotted names, spaces around it
+ * ignored. The number of names, or 0 when it is not a reference. */
+static size_t ref_split(const char *s, size_t n, char parts[5][128])
+{
+    size_t np = 0, i = 0;
+    while (n && (*s == ' ' || *s == '\t'))
+        s++, n--;
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    if (!n)
+        return 0;
+    while (i <= n) {
+        size_t j = i;
+        while (j < n && name_char(s[j]))
+            j++;
+        if (j == i || (j < n && s[j] != '.') || np == 5 || j - i >= 128)
+            return 0;
+        memcpy(parts[np], s + i, j - i);
+        parts[np++][j - i] = '\0';
+        i = j + 1;
+    }
+    return np;
+}
+
+static int resolve(const char *s, size_t n, rip_pb_resolve_fn fn, void *ud, rip_buf *out)
+{
+    char parts[5][128];
+    const char *pv[5];
+    size_t np = ref_split(s, n, parts);
+    if (!np)
+        return RIP_ESYNTAX;
+    for (size_t i = 0; i < np; i++)
+        pv[i] = parts[i];
+    return fn(ud, pv, np, out);
+}
+
+int rip_pb_template_render(const char *t, rip_pb_resolve_fn fn, void *ud, rip_buf *out)
+{
+    const char *p = t;
+    for (const char *q = strstr(p, "${{"); q; q = strstr(p, "${{")) {
+        const char *e = strstr(q + 3, "}}");
+        if (!e)
+            return RIP_ESYNTAX;
+        if (rip_buf_add(out, p, (size_t)(q - p)))
+            return RIP_ENOMEM;
+        int rc = resolve(q + 3, (size_t)(e - q - 3), fn, ud, out);
+        if (rc < 0)
+            return rc;
+        p = e + 2;
+    }
+    return rip_buf_add(out, p, strlen(p)) ? RIP_ENOMEM : 0;
+}
+
+int rip_pb_condition_eval(const char *t, rip_pb_resolve_fn fn, void *ud, bool *out)
+{
+    size_t n = strlen(t);
+    const char *s = t;
+    while (n && (*s == ' ' || *s == '\t'))
+        s++, n--;
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    if (n >= 5 && !strncmp(s, "${{", 3) && !strncmp(s + n - 2, "}}", 2)) {
+        s += 3;
+        n -= 5;
+    }
+    size_t refn = n;
+    const char *lit = NULL;
+    size_t litn = 0;
+    bool neg = false;
+    for (size_t i = 0; i + 1 < n; i++)
+        if ((s[i] == '=' || s[i] == '!') && s[i + 1] == '=') {
+            refn = i;
+            neg = s[i] == '!';
+            const char *r = s + i + 2;
+            size_t rn = n - i - 2;
+            while (rn && *r == ' ')
+                r++, rn--;
+            while (rn && r[rn - 1] == ' ')
+                rn--;
+            if (rn < 2 || (r[0] != '\'' && r[0] != '"') || r[rn - 1] != r[0])
+                return RIP_ESYNTAX;
+            lit = r + 1;
+            litn = rn - 2;
+            break;
+        }
+    rip_buf v = RIP_BUF_INIT;
+    int rc = resolve(s, refn, fn, ud, &v);
+    if (rc < 0) {
+        rip_buf_release(&v);
+        return rc;
+    }
+    if (lit) {
+        bool eq = v.len == litn && (!litn || !memcmp(v.ptr, lit, litn));
+        *out = neg ? !eq : eq;
+    } else {
+        *out = v.len > 0;
+    }
+    rip_buf_release(&v);
+    return 0;
+}
+
 typedef struct ref_sink {
     pb_ctx *c;
     pb_refs *refs;

@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "util/arena.h"
+#include "util/buf.h"
 
 #define RIP_PB_FILE_MAX ((size_t)256 << 10)
 #define RIP_PB_MAX_STEPS 64
@@ -212,5 +213,18 @@ int rip_playbook_matches(const rip_playbook *pb, const rip_pb_subject *sub);
  * Checks template t (NUL-terminated): 0, or RIP_ESYNTAX with a reason in
  * err (errlen bytes). Step references are not resolved here. */
 int rip_pb_template_check(const char *t, char *err, size_t errlen);
+
+/* Evaluating templates and conditions (the run engine). fn resolves one
+ * reference, given as its dotted names (parts[0] is "incident" or
+ * "steps"), by appending its value to out; an unknown value is "" (append
+ * nothing), not an error. It returns 0 or a negative RIP_E* that stops the
+ * evaluation. */
+typedef int (*rip_pb_resolve_fn)(void *ud, const char *const *parts, size_t nparts,
+                                 rip_buf *out);
+/* Appends template t with every ${{ }} replaced by its value. 0,
+ * RIP_ESYNTAX (not a checked template), RIP_ENOMEM, or what fn returned. */
+int rip_pb_template_render(const char *t, rip_pb_resolve_fn fn, void *ud, rip_buf *out);
+/* Evaluates a `when` condition into *out. 0, RIP_ESYNTAX, or fn's error. */
+int rip_pb_condition_eval(const char *cond, rip_pb_resolve_fn fn, void *ud, bool *out);
 
 #endif

@@ -71,10 +71,13 @@ int rip_store_put_asset(rip_store *st, const rip_store_asset *a, int64_t *id)
             return rip_store_sqlite_fail(st, RIP_EINVAL, "an asset relation needs a type and an id");
     rc = prep(st,
         "INSERT INTO assets (cloud, account, region, type, resource_id, arn, name, tags, detail,"
-        " updated_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+        " updated_ns, last_event_id, last_event_ns)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
         " ON CONFLICT (cloud, account, type, resource_id) DO UPDATE SET"
         " region = excluded.region, arn = excluded.arn, name = excluded.name,"
-        " tags = excluded.tags, detail = excluded.detail, updated_ns = excluded.updated_ns",
+        " tags = excluded.tags, detail = excluded.detail, updated_ns = excluded.updated_ns,"
+        " last_event_id = COALESCE(excluded.last_event_id, assets.last_event_id),"
+        " last_event_ns = COALESCE(excluded.last_event_ns, assets.last_event_ns)",
         &ins, "storing an asset");
     if (rc)
         goto out;
@@ -88,6 +91,11 @@ int rip_store_put_asset(rip_store *st, const rip_store_asset *a, int64_t *id)
     bind_str(ins, 8, a->tags);
     bind_str(ins, 9, a->detail);
     sqlite3_bind_int64(ins, 10, a->updated_ns ? a->updated_ns : clock_ns());
+    bind_str(ins, 11, a->last_event_id);
+    if (a->last_event_ns)
+        sqlite3_bind_int64(ins, 12, a->last_event_ns);
+    else
+        sqlite3_bind_null(ins, 12);
     if ((rc = step_done(st, ins, "storing an asset")))
         goto out;
 
@@ -232,9 +240,11 @@ int rip_store_list_assets(rip_store *st, const rip_store_asset_filter *f,
     rip_arena_init(&ar, 64u << 20);
     rc = prep(st,
         "SELECT id, cloud, account, region, type, resource_id, arn, name, tags, detail,"
-        " updated_ns FROM assets WHERE (?1 IS NULL OR type = ?1)"
+        " updated_ns, last_event_id, last_event_ns FROM assets WHERE (?1 IS NULL OR type = ?1)"
         " AND (?2 IS NULL OR resource_id = ?2) AND (?3 IS NULL OR account = ?3)"
         " AND (?4 IS NULL OR region = ?4)"
+        " AND (?5 IS NULL OR id IN (SELECT asset_id FROM asset_relations"
+        " WHERE target_type = ?5 AND target_id = ?6))"
         " ORDER BY type, account, region, resource_id", &q, "listing assets");
     if (rc)
         goto out;
@@ -246,6 +256,8 @@ int rip_store_list_assets(rip_store *st, const rip_store_asset_filter *f,
     bind_str(q, 2, f->resource_id);
     bind_str(q, 3, f->account);
     bind_str(q, 4, f->region);
+    bind_str(q, 5, f->related_type && f->related_id ? f->related_type : NULL);
+    bind_str(q, 6, f->related_id);
     while ((r = sqlite3_step(q)) == SQLITE_ROW) {
         rip_store_asset_row row = {
             .id = sqlite3_column_int64(q, 0),
@@ -253,6 +265,8 @@ int rip_store_list_assets(rip_store *st, const rip_store_asset_filter *f,
             .type = col_str(q, 4), .resource_id = col_str(q, 5), .arn = col_str(q, 6),
             .name = col_str(q, 7), .tags = col_str(q, 8), .detail = col_str(q, 9),
             .updated_ns = sqlite3_column_int64(q, 10),
+            .last_event_id = col_str(q, 11),
+            .last_event_ns = sqlite3_column_int64(q, 12),
         };
         rip_store_asset_rel *rels = NULL;
         rip_arena_reset(&ar);
@@ -285,5 +299,38 @@ int rip_store_count_assets(rip_store *st, uint64_t *count)
     else
         rc = rip_store_sqlite_fail(st, RIP_EIO, "counting assets");
     sqlite3_finalize(q);
+    return rc;
+}
+
+int rip_store_delete_asset(rip_store *st, const char *cloud, const char *account,
+                           const char *type, const char *resource_id, int *removed)
+{
+    static const char *const sql[] = {
+        "DELETE FROM asset_relations WHERE asset_id IN (SELECT id FROM assets WHERE cloud = ?1"
+        " AND account = ?2 AND type = ?3 AND resource_id = ?4)",
+        "DELETE FROM asset_relations WHERE target_type = ?3 AND target_id = ?4"
+        " AND asset_id IN (SELECT id FROM assets WHERE cloud = ?1 AND account = ?2)",
+        "DELETE FROM assets WHERE cloud = ?1 AND account = ?2 AND type = ?3"
+        " AND resource_id = ?4",
+    };
+    int rc = 0, n = 0;
+    if (!cloud || !account || !type || !resource_id)
+        return rip_store_sqlite_fail(st, RIP_EINVAL,
+                                     "deleting an asset needs a cloud, an account, a type and an id");
+    for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]) && rc == 0; i++) {
+        sqlite3_stmt *s = NULL;
+        if ((rc = prep(st, sql[i], &s, "deleting an asset")))
+            break;
+        bind_str(s, 1, cloud);
+        bind_str(s, 2, account);
+        bind_str(s, 3, type);
+        bind_str(s, 4, resource_id);
+        rc = step_done(st, s, "deleting an asset");
+        if (rc == 0 && i == 2)
+            n = sqlite3_changes(rip_store_sqlite_db(st));
+        sqlite3_finalize(s);
+    }
+    if (rc == 0 && removed)
+        *removed = n > 0;
     return rc;
 }

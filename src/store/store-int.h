@@ -32,4 +32,20 @@ void rip_store_sqlite_event_row(sqlite3_stmt *s, rip_store_event_row *row);
 /* Maps an SQLite result code to 0 or a RIP_E* code. */
 int rip_store_sqlite_map(int rc);
 
+/* Small helpers over the caller-side connection (store-sql.c), for the
+ * back-end files written after store-incidents.c. Each reports a failure
+ * through rip_store_sqlite_fail() with `what` and returns its RIP_E*. */
+struct rip_arena;
+int rip_store_sql_prep(rip_store *st, const char *sql, sqlite3_stmt **s, const char *what);
+/* Steps a statement that returns no row (a row is accepted and ignored). */
+int rip_store_sql_done(rip_store *st, sqlite3_stmt *s, const char *what);
+int rip_store_sql_exec(rip_store *st, const char *sql, const char *what);
+/* Binds v, or NULL when v is NULL (SQLITE_STATIC: v must outlive the step). */
+void rip_store_sql_bind_str(sqlite3_stmt *s, int i, const char *v);
+/* Column i copied into ar, or NULL when it is NULL; clears *ok when out of
+ * memory. */
+const char *rip_store_sql_col_dup(struct rip_arena *ar, sqlite3_stmt *s, int i, int *ok);
+/* Wall clock in ns since the epoch; t when t is not 0. */
+int64_t rip_store_sql_now(int64_t t);
+
 #endif

@@ -211,7 +211,9 @@ int rip_store_count_events(rip_store *st, uint64_t *count);
  *   entity    access_key, principal, role, instance, bucket,
  *             security_group, source_ip
  *   timeline  finding_added, status_change, note, assigned, merged,
- *             action_planned, action_taken, action_failed
+ *             action_planned, action_taken, action_failed,
+ *             approval_requested, approval_decided, notification,
+ *             escalated, run_finished (the last eight from playbook runs)
  * Strings handed in are borrowed for the call. Strings handed out in a
  * callback row are valid during the callback only.
  */
@@ -394,6 +396,171 @@ void rip_store_incident_free(rip_store_incident *inc);
 int rip_store_incident_events(rip_store *st, int64_t incident, int with_raw,
                               rip_store_row_fn fn, void *ud);
 
+/* ---- playbook runs, their steps, notifications (store-runs.c) ----
+ *
+ * What the run engine (respond/engine.h) keeps (docs/SCHEMA.md
+ * "playbook_runs", "run_steps", "notifications"). The store keeps the
+ * names it is given; the engine checks them:
+ *   run state   running, waiting_approval, succeeded, failed, cancelled
+ *   step state  pending, waiting_approval, running, succeeded, failed,
+ *               skipped, cancelled, timed_out
+ * Like the incident calls these use the caller-side connection; the engine
+ * groups a state change and its audit entry with rip_store_begin/commit. */
+
+typedef struct rip_store_step_new {
+    const char *step;          /* the playbook's step id */
+    const char *kind;          /* "action" or "notify" */
+    const char *action;        /* catalog name; NULL for notify */
+    const char *idempotency_key;
+} rip_store_step_new;
+
+typedef struct rip_store_run_new {
+    int64_t incident_id;
+    const char *playbook;
+    int dry_run;
+    const char *state;         /* the run's first state */
+    const char *context;       /* JSON text: the incident as the templates see it */
+    int64_t detected_ns;       /* when what triggered it was detected; 0: unknown */
+    const rip_store_step_new *steps;   /* in the order they are listed */
+    size_t nsteps;             /* every step starts pending */
+    int64_t now_ns;            /* 0: the clock */
+} rip_store_run_new;
+
+/* Creates the run and its steps unless a run of (incident, playbook,
+ * dry_run) exists. 0 and *id (the new or existing run), *created 1 when
+ * new; RIP_EINVAL, RIP_EIO. */
+int rip_store_run_create(rip_store *st, const rip_store_run_new *n, int64_t *id,
+                         int *created);
+
+typedef struct rip_store_step_row {
+    const char *step, *kind, *action, *state;  /* action NULL for notify */
+    int position;
+    uint32_t attempts;
+    const char *idempotency_key;
+    const char *intent, *result;  /* JSON text or NULL */
+    int64_t not_before_ns, deadline_ns;  /* 0: none */
+    int approved;              /* an approval was granted */
+    const char *decided_by, *reason;     /* NULL: none */
+    int64_t decided_ns, started_ns, ended_ns, updated_ns;
+} rip_store_step_row;
+
+typedef struct rip_store_run {
+    int64_t id, incident_id;
+    const char *playbook, *state, *context;
+    int dry_run;
+    int64_t detected_ns, started_ns, updated_ns, ended_ns;  /* 0: not yet */
+    rip_store_step_row *steps;  /* by position */
+    size_t nsteps;
+    struct rip_arena *arena;    /* private */
+} rip_store_run;
+
+/* Loads run id and its steps. 0 and *out (rip_store_run_free()),
+ * RIP_ENOTFOUND, RIP_EIO, RIP_ENOMEM. */
+int rip_store_run_get(rip_store *st, int64_t id, rip_store_run **out);
+void rip_store_run_free(rip_store_run *run);
+
+/* Sets a run's state (and ended_ns when not 0). 0, RIP_ENOTFOUND, RIP_EIO. */
+int rip_store_run_set_state(rip_store *st, int64_t id, const char *state,
+                            int64_t ended_ns, int64_t now_ns);
+
+/* Changes to one step. state is required; the others are left alone when
+ * NULL / negative. expect (when not NULL) makes it a compare-and-set: the
+ * step must be in that state, else RIP_ERANGE and nothing changes. */
+typedef struct rip_store_step_set {
+    const char *state;
+    const char *expect;
+    int64_t attempts;          /* < 0: keep */
+    const char *intent, *result;
+    int64_t not_before_ns, deadline_ns, started_ns, ended_ns;  /* < 0: keep */
+    int approved;              /* < 0: keep */
+    const char *decided_by, *reason;
+    int64_t decided_ns;        /* < 0: keep */
+    int64_t now_ns;            /* updated_ns; 0: the clock */
+} rip_store_step_set;
+
+/* A set with everything kept: fill in what changes. */
+void rip_store_step_set_init(rip_store_step_set *s, const char *state);
+int rip_store_step_update(rip_store *st, int64_t run, const char *step,
+                          const rip_store_step_set *s);
+
+typedef struct rip_store_run_row {
+    int64_t id, incident_id;
+    const char *playbook, *state;
+    int dry_run;
+    int64_t started_ns, updated_ns, ended_ns;
+    uint32_t nsteps, nended;   /* steps, and those in an end state */
+} rip_store_run_row;
+
+typedef struct rip_store_run_filter {
+    int64_t incident_id;       /* 0: every incident */
+    int open_only;             /* runs not ended */
+    int dry_run;               /* -1 both, 0 real runs, 1 dry runs */
+} rip_store_run_filter;
+
+typedef int (*rip_store_run_fn)(void *ud, const rip_store_run_row *row);
+/* Calls fn for every run matching f (NULL: all), oldest first. Strings are
+ * valid during the callback only. 0, RIP_EIO, or what fn returned. */
+int rip_store_list_runs(rip_store *st, const rip_store_run_filter *f,
+                        rip_store_run_fn fn, void *ud);
+
+/* An approval decision, kept in approvals (one row per decision). */
+typedef struct rip_store_decision {
+    int64_t run_id;
+    const char *step, *state;  /* approved, rejected, timed_out, escalated */
+    int64_t requested_ns, decided_ns;
+    const char *decided_by, *channel, *reason;
+} rip_store_decision;
+int rip_store_put_decision(rip_store *st, const rip_store_decision *d);
+
+/* A notification for the outbox (delivered by the notify layer). */
+typedef struct rip_store_notification {
+    int64_t incident_id, run_id;   /* 0: none */
+    const char *step, *channel, *severity, *message;
+    int64_t now_ns;
+} rip_store_notification;
+int rip_store_put_notification(rip_store *st, const rip_store_notification *n,
+                               int64_t *id);
+
+/* ---- the audit log (store-audit.c) ----
+ *
+ * Append-only and hash-chained: each entry's hash is SHA-256 over the
+ * previous entry's hash and every field of its own (length-prefixed), and
+ * audit_head keeps the newest (id, hash). rip_store_audit_verify() walks
+ * the chain: an edited entry breaks its own hash, a removed or reordered
+ * one breaks the next entry's link or the id sequence, and removing the
+ * newest entries disagrees with audit_head. Append inside the transaction
+ * of the change it records. */
+
+typedef struct rip_store_audit_new {
+    int64_t time_ns;           /* 0: the clock */
+    const char *actor;         /* "riposte", "cli:alice", "slack:U123" */
+    const char *action;        /* planned, approved, rejected, executing,
+                                  executed, failed, ... */
+    const char *target;        /* "run 3 step disable-key" */
+    const char *detail;        /* JSON text; NULL: none */
+} rip_store_audit_new;
+
+/* Appends e. 0 and *id (may be NULL), RIP_EINVAL, RIP_EIO. */
+int rip_store_audit_append(rip_store *st, const rip_store_audit_new *e, int64_t *id);
+
+typedef struct rip_store_audit_row {
+    int64_t id, time_ns;
+    const char *actor, *action, *target, *detail, *prev_hash, *hash;
+} rip_store_audit_row;
+typedef int (*rip_store_audit_fn)(void *ud, const rip_store_audit_row *row);
+/* Every entry, oldest first. 0, RIP_EIO, or what fn returned. */
+int rip_store_list_audit(rip_store *st, rip_store_audit_fn fn, void *ud);
+
+typedef struct rip_store_audit_check {
+    uint64_t entries;          /* entries checked */
+    int64_t bad_id;            /* the first entry found wrong; 0: none */
+    char problem[256];         /* what is wrong, for people */
+    char head[65];             /* the newest hash (hex), "" when empty */
+} rip_store_audit_check;
+/* Checks the chain. 0 when intact; RIP_EINVAL when not (out says where and
+ * what); RIP_EIO. */
+int rip_store_audit_verify(rip_store *st, rip_store_audit_check *out);
+
 /* ---- assets and their relations (store-assets.c) ----
  *
  * The inventory (docs/SCHEMA.md "assets", "asset_relations"): one row per
@@ -419,6 +586,10 @@ typedef struct rip_store_asset {
     int64_t updated_ns;        /* 0: now */
     const rip_store_asset_rel *rels;
     size_t nrels;
+    /* The event that changed it (its provider id and time), or NULL / 0:
+     * a put without one keeps the stored values. */
+    const char *last_event_id;
+    int64_t last_event_ns;
 } rip_store_asset;
 
 /* Inserts a, or updates the row with the same (cloud, account, type,
@@ -443,6 +614,8 @@ typedef struct rip_store_asset_row {
     int64_t updated_ns;
     const rip_store_asset_rel *rels;   /* sorted by type, then id */
     size_t nrels;
+    const char *last_event_id;         /* NULL: no event changed it */
+    int64_t last_event_ns;             /* 0: none */
 } rip_store_asset_row;
 
 typedef int (*rip_store_asset_fn)(void *ud, const rip_store_asset_row *row);
@@ -453,6 +626,10 @@ typedef struct rip_store_asset_filter {
     const char *resource_id;
     const char *account;
     const char *region;
+    /* Only assets with a relation to (related_type, related_id): "what
+     * else uses security group sg-1". Both or neither. */
+    const char *related_type;
+    const char *related_id;
 } rip_store_asset_filter;
 
 /* Calls fn for every asset matching f (NULL: all), ordered by type, account,
@@ -463,5 +640,11 @@ int rip_store_list_assets(rip_store *st, const rip_store_asset_filter *f,
 
 /* Number of rows in assets. */
 int rip_store_count_assets(rip_store *st, uint64_t *count);
+
+/* Deletes one asset and its relations, and every relation that points at
+ * it (target_type, target_id in the same account's assets). *removed (when
+ * non-NULL) is 1 when there was one, else 0. 0, RIP_EINVAL, RIP_EIO. */
+int rip_store_delete_asset(rip_store *st, const char *cloud, const char *account,
+                           const char *type, const char *resource_id, int *removed);
 
 #endif

@@ -17,6 +17,7 @@ build/riposte next to the source tree). Prints tap lines like tests/tap.h;
 exits 1 when a check failed, 0 otherwise (all skips when moto or boto3 is
 missing, unless CI is set).
 """
+import html as html_text
 import json
 import os
 import shutil
@@ -118,8 +119,38 @@ def fill(kw, boto3):
         "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
     s3.put_bucket_tagging(Bucket="private-data",
                           Tagging={"TagSet": [{"Key": "owner", "Value": "data-team"}]})
+    # A network ACL of our own on subnet A, with a rule open to the world.
+    nacl = ec2.create_network_acl(VpcId=vpc_a)["NetworkAcl"]["NetworkAclId"]
+    ec2.create_network_acl_entry(NetworkAclId=nacl, RuleNumber=100, Protocol="6",
+                                 RuleAction="allow", Egress=False, CidrBlock="0.0.0.0/0",
+                                 PortRange={"From": 22, "To": 22})
+    ec2.create_network_acl_entry(NetworkAclId=nacl, RuleNumber=200, Protocol="6",
+                                 RuleAction="deny", Egress=False, CidrBlock="10.0.0.0/8",
+                                 PortRange={"From": 23, "To": 23})
+    assoc = next(a["NetworkAclAssociationId"]
+                 for n in ec2.describe_network_acls()["NetworkAcls"]
+                 for a in n["Associations"] if a["SubnetId"] == sub_a)
+    ec2.replace_network_acl_association(AssociationId=assoc, NetworkAclId=nacl)
+    # Buckets whose policy makes them public, or not (a Condition narrows it).
+    s3.create_bucket(Bucket="policy-public")
+    s3.put_bucket_policy(Bucket="policy-public", Policy=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::policy-public/*"}]}))
+    s3.create_bucket(Bucket="policy-narrow")
+    s3.put_bucket_policy(Bucket="policy-narrow", Policy=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::policy-narrow/*",
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc"}}}]}))
+    # Trails: one logging, one created and never started.
+    s3.create_bucket(Bucket="trail-logs")
+    ct = boto3.client("cloudtrail", **kw)
+    ct.create_trail(Name="main-trail", S3BucketName="trail-logs")
+    ct.start_logging(Name="main-trail")
+    ct.create_trail(Name="idle-trail", S3BucketName="trail-logs")
     ids.update(vpc_a=vpc_a, vpc_b=vpc_b, sub_a=sub_a, sub_b=sub_b, web=web, db=db,
-               batch=batch, spare=spare, i_web=i_web, i_batch=i_batch)
+               batch=batch, spare=spare, i_web=i_web, i_batch=i_batch, nacl=nacl)
     return ids
 
 
@@ -128,8 +159,9 @@ def boto_view(kw, boto3):
     ec2 = boto3.client("ec2", **kw)
     iam = boto3.client("iam", **kw)
     s3 = boto3.client("s3", **kw)
-    view = {t: {} for t in ("instance", "security_group", "subnet", "vpc", "user", "role",
-                            "access_key", "bucket")}
+    ct = boto3.client("cloudtrail", **kw)
+    view = {t: {} for t in ("instance", "security_group", "subnet", "vpc", "network_acl",
+                            "user", "role", "access_key", "bucket", "trail")}
     for r in ec2.describe_instances()["Reservations"]:
         for i in r["Instances"]:
             view["instance"][i["InstanceId"]] = {
@@ -141,6 +173,11 @@ def boto_view(kw, boto3):
         view["subnet"][s["SubnetId"]] = {"vpc": [s["VpcId"]]}
     for v in ec2.describe_vpcs()["Vpcs"]:
         view["vpc"][v["VpcId"]] = {}
+    for n in ec2.describe_network_acls()["NetworkAcls"]:
+        view["network_acl"][n["NetworkAclId"]] = {
+            "vpc": [n["VpcId"]], "subnet": sorted(a["SubnetId"] for a in n["Associations"])}
+    for t in ct.describe_trails(includeShadowTrails=False)["trailList"]:
+        view["trail"][t["Name"]] = {"bucket": [t["S3BucketName"]]}
     for u in iam.list_users()["Users"]:
         keys = iam.list_access_keys(UserName=u["UserName"])["AccessKeyMetadata"]
         view["user"][u["UserName"]] = {"access_key": sorted(k["AccessKeyId"] for k in keys)}
@@ -171,6 +208,352 @@ def compare(assets, view, label):
                     bad.append(f"{aid} -> {kind}: {rels(got, kind)} != {ids}")
         ok(not bad, f"{label}: same {t} relations as boto3 lists", "; ".join(bad[:5]))
     return {t: by_type[t] for t in by_type}
+
+
+CORPUS = os.environ.get("RIPOSTE_CORPUS", os.path.join(ROOT, "..", "shared", "corpus"))
+STRATUS = os.path.join(CORPUS, "cloudtrail", "stratus_red_team", "detonation-logs")
+ACCOUNT = "123456789012"
+
+
+def ct_time(offset):
+    """RFC 3339 UTC time offset seconds from now."""
+    import datetime
+    t = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=offset)
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def ct_record(name, source, offset, req, resp=None, error=None):
+    """A CloudTrail record as AWS writes one for a call riposte's test made."""
+    r = {"eventVersion": "1.10", "eventTime": ct_time(offset), "eventName": name,
+         "eventSource": source, "eventID": f"test-{name}-{offset}-{os.getpid()}",
+         "eventType": "AwsApiCall", "awsRegion": "us-east-1", "recipientAccountId": ACCOUNT,
+         "sourceIPAddress": "198.51.100.7", "userAgent": "boto3",
+         "userIdentity": {"type": "IAMUser", "accountId": ACCOUNT, "userName": "alice",
+                          "arn": f"arn:aws:iam::{ACCOUNT}:user/alice",
+                          "accessKeyId": "AKIAEXAMPLEEXAMPLE01"},
+         "requestParameters": req, "responseElements": resp}
+    if error:
+        r["errorCode"] = error
+        r["errorMessage"] = "denied"
+    return r
+
+
+def ingest(env, records, db=None):
+    path = os.path.join(TMP, f"events-{len(os.listdir(TMP))}.json")
+    with open(path, "w") as f:
+        json.dump({"Records": records}, f)
+    return subprocess.run([RIPOSTE, "ingest", "--no-detect", "--db", db or DB, path], env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def listed(env, db=None):
+    p = subprocess.run([RIPOSTE, "inventory", "list", "--format", "jsonl", "--db", db or DB],
+                       env=env, capture_output=True, text=True, timeout=300)
+    return {(a["type"], a["id"]): a for a in jsonl(p.stdout)} if p.returncode == 0 else {}
+
+
+def boto_rules(ec2, group):
+    """A group's ingress as {(proto, from, to): sorted cidrs}, from boto3."""
+    g = ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"][0]
+    return {(p["IpProtocol"], p.get("FromPort"), p.get("ToPort")):
+            sorted(r["CidrIp"] for r in p.get("IpRanges", [])) for p in g["IpPermissions"]}
+
+
+def riposte_rules(asset):
+    return {(r["protocol"], r["from_port"], r["to_port"]): sorted(r["cidrs"])
+            for r in asset.get("detail", {}).get("ingress", [])}
+
+
+def events_suite(kw, boto3, env, ids):
+    """Events between snapshots: each call is made in moto with boto3, its
+    CloudTrail record ingested, and the inventory compared with what boto3
+    lists now (no sync in between)."""
+    ec2 = boto3.client("ec2", **kw)
+    iam = boto3.client("iam", **kw)
+    ct = boto3.client("cloudtrail", **kw)
+    s3 = boto3.client("s3", **kw)
+
+    # RunInstances adds the instance with its groups, subnet, VPC and tags.
+    inst = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1,
+                             SubnetId=ids["sub_b"], SecurityGroupIds=[ids["batch"]],
+                             TagSpecifications=[{"ResourceType": "instance", "Tags": [
+                                 {"Key": "Owner", "Value": "miner-team"}]}])["Instances"][0]
+    item = {"instanceId": inst["InstanceId"], "imageId": inst["ImageId"],
+            "instanceState": {"code": 0, "name": "pending"},
+            "instanceType": inst["InstanceType"], "subnetId": inst["SubnetId"],
+            "vpcId": inst["VpcId"], "privateIpAddress": inst.get("PrivateIpAddress"),
+            "placement": {"availabilityZone": inst["Placement"]["AvailabilityZone"]},
+            "groupSet": {"items": [{"groupId": g["GroupId"], "groupName": g["GroupName"]}
+                                   for g in inst["SecurityGroups"]]},
+            "tagSet": {"items": [{"key": t["Key"], "value": t["Value"]}
+                                 for t in inst.get("Tags", [])]}}
+    sg_rule = {"ipProtocol": "tcp", "fromPort": 443, "toPort": 443,
+               "ipRanges": {"items": [{"cidrIp": "0.0.0.0/0"}]}}
+    ec2.authorize_security_group_ingress(GroupId=ids["db"], IpPermissions=[{
+        "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+        "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    ec2.revoke_security_group_ingress(GroupId=ids["web"], IpPermissions=[{
+        "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+        "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    ct.stop_logging(Name="main-trail")
+    key = iam.create_access_key(UserName="carol")["AccessKey"]
+    iam.update_access_key(UserName="alice", AccessKeyId=iam.list_access_keys(
+        UserName="alice")["AccessKeyMetadata"][0]["AccessKeyId"], Status="Inactive")
+    alice_key = iam.list_access_keys(UserName="alice")["AccessKeyMetadata"][0]["AccessKeyId"]
+    s3.put_bucket_acl(Bucket="private-data", ACL="public-read")
+    s3.delete_public_access_block(Bucket="private-data")
+    records = [
+        ct_record("RunInstances", "ec2.amazonaws.com", 10,
+                  {"instancesSet": {"items": [{"imageId": inst["ImageId"]}]}},
+                  {"instancesSet": {"items": [item]}, "ownerId": ACCOUNT}),
+        ct_record("AuthorizeSecurityGroupIngress", "ec2.amazonaws.com", 11,
+                  {"groupId": ids["db"], "ipPermissions": {"items": [sg_rule]}},
+                  {"_return": True}),
+        ct_record("RevokeSecurityGroupIngress", "ec2.amazonaws.com", 12,
+                  {"groupId": ids["web"], "ipPermissions": {"items": [
+                      {"ipProtocol": "tcp", "fromPort": 22, "toPort": 22,
+                       "ipRanges": {"items": [{"cidrIp": "0.0.0.0/0"}]}}]}},
+                  {"_return": True}),
+        ct_record("StopLogging", "cloudtrail.amazonaws.com", 13,
+                  {"name": f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/main-trail"}),
+        ct_record("CreateAccessKey", "iam.amazonaws.com", 14, {"userName": "carol"},
+                  {"accessKey": {"accessKeyId": key["AccessKeyId"], "status": "Active",
+                                 "userName": "carol", "createDate": "Jan 1, 2030 1:00:00 AM"}}),
+        ct_record("UpdateAccessKey", "iam.amazonaws.com", 15,
+                  {"userName": "alice", "accessKeyId": alice_key, "status": "Inactive"}),
+        ct_record("PutBucketAcl", "s3.amazonaws.com", 16,
+                  {"bucketName": "private-data", "acl": [""], "x-amz-acl": ["public-read"]}),
+        ct_record("DeleteBucketPublicAccessBlock", "s3.amazonaws.com", 17,
+                  {"bucketName": "private-data", "publicAccessBlock": [""]}),
+        # A failed call changes nothing; an old event does not undo newer knowledge.
+        ct_record("StopLogging", "cloudtrail.amazonaws.com", 18, {"name": "idle-trail"},
+                  error="AccessDenied"),
+        ct_record("AuthorizeSecurityGroupIngress", "ec2.amazonaws.com", -3600,
+                  {"groupId": ids["batch"], "ipPermissions": {"items": [
+                      {"ipProtocol": "tcp", "fromPort": 3389, "toPort": 3389,
+                       "ipRanges": {"items": [{"cidrIp": "0.0.0.0/0"}]}}]}},
+                  {"_return": True}),
+    ]
+    p = ingest(env, records)
+    ok(p.returncode == 0 and "inventory: 8 events applied, 1 older" in p.stdout,
+       "events: ingest applies 8 events to the inventory and counts the stale one",
+       p.stdout + p.stderr)
+    inv = listed(env)
+    got = inv.get(("instance", inst["InstanceId"]))
+    want = ec2.describe_instances(InstanceIds=[inst["InstanceId"]])["Reservations"][0][
+        "Instances"][0]
+    ok(got is not None and rels(got, "security_group") ==
+       sorted(g["GroupId"] for g in want["SecurityGroups"]) and
+       rels(got, "subnet") == [want["SubnetId"]] and rels(got, "vpc") == [want["VpcId"]] and
+       got.get("tags") == {"Owner": "miner-team"},
+       "events: RunInstances adds the instance with the groups, subnet, VPC and tags boto3 lists",
+       json.dumps(got))
+    ok(got is not None and got.get("last_event", {}).get("id") == records[0]["eventID"],
+       "events: the instance remembers the event that changed it", json.dumps(got))
+    db = inv.get(("security_group", ids["db"]), {})
+    ok(riposte_rules(db) == boto_rules(ec2, ids["db"]) and
+       db.get("detail", {}).get("open_to_world") is True,
+       "events: AuthorizeSecurityGroupIngress opens the rule boto3 lists, flagged open",
+       f"riposte {riposte_rules(db)} boto3 {boto_rules(ec2, ids['db'])}")
+    web = inv.get(("security_group", ids["web"]), {})
+    ok(riposte_rules(web) == boto_rules(ec2, ids["web"]) and
+       web.get("detail", {}).get("open_to_world") is False,
+       "events: RevokeSecurityGroupIngress closes the rule",
+       f"riposte {riposte_rules(web)} boto3 {boto_rules(ec2, ids['web'])}")
+    trail = inv.get(("trail", "main-trail"), {})
+    ok(trail.get("detail", {}).get("logging") is False and
+       ct.get_trail_status(Name="main-trail")["IsLogging"] is False and
+       trail.get("last_event", {}).get("id") == records[3]["eventID"],
+       "events: StopLogging marks the trail as not logging", json.dumps(trail.get("detail")))
+    idle = inv.get(("trail", "idle-trail"), {})
+    ok(idle.get("last_event") is None, "events: a failed call changes nothing",
+       json.dumps(idle))
+    batch = inv.get(("security_group", ids["batch"]), {})
+    ok(riposte_rules(batch) == boto_rules(ec2, ids["batch"]),
+       "events: an event older than the snapshot does not change the asset",
+       json.dumps(batch.get("detail")))
+    k = inv.get(("access_key", key["AccessKeyId"]), {})
+    carol = inv.get(("user", "carol"), {})
+    ok(rels(k, "user") == ["carol"] and k.get("detail", {}).get("status") == "Active" and
+       rels(carol, "access_key") == [key["AccessKeyId"]],
+       "events: CreateAccessKey adds the key and links it to its user", json.dumps(k))
+    ak = inv.get(("access_key", alice_key), {})
+    ok(ak.get("detail", {}).get("status") == "Inactive", "events: UpdateAccessKey sets the status",
+       json.dumps(ak.get("detail")))
+    b = inv.get(("bucket", "private-data"), {}).get("detail", {})
+    ok(b.get("public") is True and b.get("acl_public") is True and
+       b.get("public_access_block") is None,
+       "events: PutBucketAcl public-read without a public access block makes the bucket public",
+       json.dumps(b))
+
+    # A snapshot now agrees with what the events said.
+    p = riposte(env, "sync")
+    after = listed(env)
+    same = [t for t in (("security_group", ids["db"]), ("security_group", ids["web"]),
+                        ("instance", inst["InstanceId"]))
+            if rels(after.get(t, {"relations": []}), "security_group") !=
+            rels(inv.get(t, {"relations": []}), "security_group") or
+            riposte_rules(after.get(t, {})) != riposte_rules(inv.get(t, {}))]
+    ok(p.returncode == 0 and not same and
+       after.get(("trail", "main-trail"), {}).get("detail", {}).get("logging") is False and
+       after.get(("bucket", "private-data"), {}).get("detail", {}).get("public") is True,
+       "events: the next sync finds what the events said", f"{same} {p.stderr}")
+
+    # The corpus: real records of attacks (Stratus Red Team) into an empty inventory.
+    if not os.path.isdir(STRATUS):
+        skip("events: Stratus Red Team corpus", f"{STRATUS} not found (set RIPOSTE_CORPUS)")
+        return
+    cdb = os.path.join(TMP, "corpus.db")
+    files = [os.path.join(STRATUS, f) for f in (
+        "aws.defense-evasion.cloudtrail-stop.json",
+        "aws.exfiltration.ec2-security-group-open-port-22-ingress.json",
+        "aws.persistence.iam-backdoor-user.json",
+        "aws.execution.ec2-launch-unusual-instances.json")]
+    recs = []
+    for f in files:
+        with open(f) as fh:
+            d = json.load(fh)
+        recs += d if isinstance(d, list) else d.get("Records", [])
+    p = subprocess.run([RIPOSTE, "ingest", "--no-detect", "--db", cdb, *files], env=env,
+                       capture_output=True, text=True, timeout=300)
+    inv = listed(env, cdb)
+    stop = next(r for r in recs if r["eventName"] == "StopLogging")
+    t = inv.get(("trail", stop["requestParameters"]["name"]), {})
+    ok(p.returncode == 0 and t.get("detail", {}).get("logging") is False and
+       t.get("account") == stop["recipientAccountId"],
+       "corpus: StopLogging marks the Stratus trail as not logging", json.dumps(t) + p.stderr)
+    auth = next(r for r in recs if r["eventName"] == "AuthorizeSecurityGroupIngress")
+    g = inv.get(("security_group", auth["requestParameters"]["groupId"]), {})
+    ok(g.get("detail", {}).get("open_to_world") is True and
+       riposte_rules(g) == {("tcp", 22, 22): [auth["requestParameters"]["cidrIp"]]},
+       "corpus: AuthorizeSecurityGroupIngress opens port 22 (a /0 range is the world)",
+       json.dumps(g.get("detail")))
+    made = [r for r in recs if r["eventName"] == "CreateAccessKey" and not r.get("errorCode")]
+    keys = {r["responseElements"]["accessKey"]["accessKeyId"] for r in made}
+    ok(keys and all(("access_key", k) in inv for k in keys),
+       "corpus: CreateAccessKey adds the backdoor key", f"{keys} {sorted(inv)}")
+    ok(not any(t == "instance" for t, _ in inv),
+       "corpus: a RunInstances that failed (UnauthorizedOperation) adds no instance",
+       f"{sorted(inv)}")
+
+
+def guardduty_finding(instance, offset):
+    """A GuardDuty crypto-mining finding on an instance, in the API shape of
+    ../shared/corpus/guardduty (aws_samples_automated_response), naming the
+    instance's network interface as GuardDuty does."""
+    ni = instance["NetworkInterfaces"][0] if instance.get("NetworkInterfaces") else {}
+    now = ct_time(offset)
+    return {
+        "schemaVersion": "2.0", "accountId": ACCOUNT, "region": "us-east-1",
+        "partition": "aws", "id": f"cryptominer{os.getpid()}",
+        "arn": f"arn:aws:guardduty:us-east-1:{ACCOUNT}:detector/d1/finding/cm{os.getpid()}",
+        "type": "CryptoCurrency:EC2/BitcoinTool.B!DNS",
+        "resource": {"resourceType": "Instance", "instanceDetails": {
+            "instanceId": instance["InstanceId"], "instanceType": instance["InstanceType"],
+            "networkInterfaces": [{
+                "subnetId": instance["SubnetId"], "vpcId": instance["VpcId"],
+                "privateIpAddress": ni.get("PrivateIpAddress", instance.get("PrivateIpAddress")),
+                "securityGroups": [{"groupName": g["GroupName"], "groupId": g["GroupId"]}
+                                   for g in instance["SecurityGroups"]]}],
+            "tags": [{"key": t["Key"], "value": t["Value"]} for t in instance.get("Tags", [])],
+            "instanceState": "running", "availabilityZone": "us-east-1a",
+            "imageId": instance["ImageId"]}},
+        "service": {"serviceName": "guardduty", "detectorId": "d1",
+                    "action": {"actionType": "DNS_REQUEST", "dnsRequestAction": {
+                        "domain": "pool.minexmr.example", "protocol": "UDP", "blocked": False}},
+                    "resourceRole": "TARGET", "eventFirstSeen": now, "eventLastSeen": now,
+                    "archived": False, "count": 3},
+        "severity": 8, "createdAt": now, "updatedAt": now,
+        "title": "EC2 instance is querying a domain name that is associated with Bitcoin",
+        "description": "The instance is querying a Bitcoin mining pool."}
+
+
+def incident_suite(kw, boto3, env, ids):
+    """An incident from a GuardDuty crypto-mining finding on an instance in
+    moto carries the instance's context: tags and owner, security groups
+    and their open rules, subnet, VPC, and what else sits behind the same
+    open group; in `incident show` and in the HTML report with its SVG."""
+    ec2 = boto3.client("ec2", **kw)
+    miner = ec2.run_instances(
+        ImageId="ami-12c6146b", MinCount=1, MaxCount=1, SubnetId=ids["sub_a"],
+        SecurityGroupIds=[ids["db"]],
+        TagSpecifications=[{"ResourceType": "instance", "Tags": [
+            {"Key": "Name", "Value": "gpu-worker"}, {"Key": "Owner", "Value": "bob"},
+            {"Key": "Team", "Value": "ml-platform"}]}])["Instances"][0]
+    p = riposte(env, "sync")
+    ok(p.returncode == 0, "incident: sync with the mining instance", p.stderr)
+    want = ec2.describe_instances(InstanceIds=[miner["InstanceId"]])["Reservations"][0][
+        "Instances"][0]
+    path = os.path.join(TMP, "guardduty-miner.json")
+    with open(path, "w") as f:
+        json.dump(guardduty_finding(want, 60), f)
+    p = subprocess.run([RIPOSTE, "ingest", "--db", DB, path], env=env, capture_output=True,
+                       text=True, timeout=300)
+    ok(p.returncode == 0 and "1 opened" in p.stdout, "incident: the finding opens an incident",
+       p.stdout + p.stderr)
+    p = subprocess.run([RIPOSTE, "incident", "list", "--format", "jsonl", "--db", DB], env=env,
+                       capture_output=True, text=True, timeout=60)
+    incs = [i for i in jsonl(p.stdout) if "Bitcoin" in json.dumps(i)] if p.returncode == 0 else []
+    if not ok(len(incs) == 1, "incident: listed", p.stdout + p.stderr):
+        return
+    inc = str(incs[0]["id"])
+    p = subprocess.run([RIPOSTE, "incident", "show", inc, "--db", DB], env=env,
+                       capture_output=True, text=True, timeout=60)
+    out = p.stdout
+    ctx = out[out.find("assets involved"):] if "assets involved" in out else ""
+    groups = [g["GroupId"] for g in want["SecurityGroups"]]
+    ok(p.returncode == 0 and miner["InstanceId"] in ctx and "Owner=bob" in ctx and
+       "owner bob, team ml-platform" in ctx,
+       "incident show: the instance with its tags, owner and team", out[-1500:])
+    ok(all(g in ctx for g in groups) and want["SubnetId"] in ctx and want["VpcId"] in ctx,
+       "incident show: its security groups, subnet and VPC as boto3 lists them",
+       f"{groups} {want['SubnetId']} {want['VpcId']} in {ctx[:1500]}")
+    ok("open to the world: tcp 443 from 0.0.0.0/0" in ctx,
+       "incident show: the open rule highlighted", ctx[:1500])
+    ok(ids["i_web"] in ctx and "behind the same open group" in ctx,
+       "incident show: the other instance behind the same open group", ctx[:1500])
+
+    html = os.path.join(TMP, "incident.html")
+    p = subprocess.run([RIPOSTE, "report", inc, "--db", DB, "-o", html], env=env,
+                       capture_output=True, text=True, timeout=120)
+    page = open(html).read() if p.returncode == 0 and os.path.exists(html) else ""
+    # Graphviz writes some characters as references ("i&#45;0abc"): read it as text.
+    svg = html_text.unescape(page[page.find("<svg"):page.find("</svg>") + 6]) \
+        if "<svg" in page else ""
+    ok(p.returncode == 0 and svg and miner["InstanceId"] in svg and ids["db"] in svg and
+       "open to the world" in svg and "owner bob" in svg,
+       "report: the HTML embeds the assets graph (SVG) with the instance, its group and owner",
+       p.stderr + page[:300])
+    ok("<script" not in page.lower() and "<?xml" not in page and "<!DOCTYPE svg" not in page,
+       "report: the SVG brings no script, prolog or doctype", svg[:300])
+    md = subprocess.run([RIPOSTE, "report", inc, "--db", DB], env=env, capture_output=True,
+                        text=True, timeout=120)
+    ok(md.returncode == 0 and "## Assets involved" in md.stdout and "Owner=bob" in md.stdout,
+       "report (Markdown): the assets involved as text", md.stdout[:300])
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        skip("report in headless Chromium", "chromium is not installed "
+             "(scripts/install-deps installs it)")
+        return
+    png = os.path.join(TMP, "incident.png")
+    profile = tempfile.mkdtemp(prefix="riposte-chromium-")
+    try:
+        c = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                            "--disable-background-networking", "--disable-component-update",
+                            "--disable-sync", "--no-first-run", "--disable-quic",
+                            f"--user-data-dir={profile}", f"--screenshot={png}",
+                            "--window-size=1200,1600", "file://" + html],
+                           capture_output=True, text=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        c = None
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    ok(c is not None and c.returncode == 0 and os.path.exists(png),
+       "report: headless Chromium renders the report with its graph",
+       c.stderr[-500:] if c else "timed out")
+    chk = subprocess.run([sys.executable, os.path.join(ROOT, "tests", "check-png.py"), png,
+                          "1200", "1600"], capture_output=True, text=True)
+    ok(chk.returncode == 0, "report: the screenshot is not blank", chk.stdout + chk.stderr)
 
 
 def suite(boto3):
@@ -228,6 +611,33 @@ def suite(boto3):
            "bucket: private bucket blocks public access, with its tags", json.dumps(priv))
         ok(got["user"].get("alice", {}).get("tags") == {"team": "sec"}, "user: tags",
            json.dumps(got["user"].get("alice")))
+        ok(b.get("policy-public", {}).get("detail", {}).get("public") is True and
+           b["policy-public"]["detail"].get("policy", {}).get("public") is True,
+           "bucket: a policy allowing everyone makes it public",
+           json.dumps(b.get("policy-public", {}).get("detail")))
+        narrow = b.get("policy-narrow", {}).get("detail", {})
+        ok(narrow.get("public") is False and narrow.get("policy", {}).get("exists") is True,
+           "bucket: a policy with a Condition is not counted public", json.dumps(narrow))
+        ok(priv.get("detail", {}).get("policy") == {"exists": False, "public": False,
+                                                    "source": None},
+           "bucket: no policy", json.dumps(priv.get("detail")))
+        nacl = got["network_acl"].get(ids["nacl"], {})
+        entries = nacl.get("detail", {}).get("entries", [])
+        ok(nacl.get("detail", {}).get("ingress_allows_world") is True and
+           any(e.get("rule_number") == 100 and e.get("open_to_world") and e.get("from_port") == 22
+               for e in entries) and
+           any(e.get("rule_number") == 200 and e.get("action") == "deny" and
+               not e.get("open_to_world") for e in entries),
+           "network ACL: entries with ports, actions and the world-open rule flagged",
+           json.dumps(nacl.get("detail")))
+        ct = boto3.client("cloudtrail", **kw)
+        bad = []
+        for name, t in got["trail"].items():
+            want = ct.get_trail_status(Name=name)["IsLogging"]
+            if t.get("detail", {}).get("logging") is not want:
+                bad.append(f"{name}: riposte {t.get('detail', {}).get('logging')} != {want}")
+        ok(len(got["trail"]) == 2 and not bad, "trail: logging status as GetTrailStatus says",
+           "; ".join(bad) or json.dumps(got["trail"]))
         key = next(iter(got["access_key"].values()), {})
         ok(key.get("detail", {}).get("status") == "Active", "access key: status",
            json.dumps(key))
@@ -278,6 +688,9 @@ def suite(boto3):
            "sync after deletes: removed assets counted", p.stdout + p.stderr)
         p = riposte(env, "list", "--format", "jsonl")
         compare(jsonl(p.stdout), boto_view(kw, boto3), "after deletes")
+
+        events_suite(kw, boto3, env, ids)
+        incident_suite(kw, boto3, env, ids)
     finally:
         moto.stop()
 
