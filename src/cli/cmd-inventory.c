@@ -211,7 +211,7 @@ static int inventory_sync(int argc, char **argv)
     int client_rc = rip_aws_client_init(&client, o.region);
     if (client_rc < 0) {
         rip_aws_accounts_release(&accounts);
-        return rip_cli_error("cannot set up the HTTP client (%s)", rip_strerror(client_rc));
+        return rip_cli_error("%s", rip_aws_client_init_error(client_rc));
     }
     client.provider = &prov;
     if (o.verbose) {

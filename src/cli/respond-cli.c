@@ -179,7 +179,7 @@ int rip_respond_cli_open(rip_respond_cli *c, bool lock, bool aws)
         int client_rc = rip_aws_client_init(&c->client, region);
         if (client_rc < 0) {
             rip_aws_creds_provider_release(&c->prov);
-            return rip_cli_error("cannot set up the HTTP client (%s)", rip_strerror(client_rc));
+            return rip_cli_error("%s", rip_aws_client_init_error(client_rc));
         }
         c->have_client = true;
         c->client.provider = &c->prov;

@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
+#include "cloud/curl-load.h"
 #include <openssl/crypto.h>
 
 #include "cloud/aws-proto.h"
@@ -354,34 +354,37 @@ static size_t http_body(char *d, size_t s, size_t n, void *ud)
 static int http_plain(const char *method, const char *url, const char *hdr1, const char *hdr2,
                       long timeout_ms, rip_buf *out, long *status)
 {
-    CURL *cu = curl_easy_init();
+    const rip_curl_api *curl = rip_curl();
+    if (!curl)
+        return RIP_EIO;  /* rip_curl_load_error() says why */
+    CURL *cu = curl->easy_init();
     struct curl_slist *hl = NULL;
     if (!cu)
         return RIP_ENOMEM;
     if (hdr1)
-        hl = curl_slist_append(hl, hdr1);
+        hl = curl->slist_append(hl, hdr1);
     if (hdr2)
-        hl = curl_slist_append(hl, hdr2);
+        hl = curl->slist_append(hl, hdr2);
     out->cap = MAX_HTTP_BODY;
-    curl_easy_setopt(cu, CURLOPT_URL, url);
-    curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(cu, CURLOPT_TIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(cu, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(cu, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, http_body);
-    curl_easy_setopt(cu, CURLOPT_WRITEDATA, out);
-    curl_easy_setopt(cu, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(cu, CURLOPT_NOPROXY, "*");
+    curl->easy_setopt(cu, CURLOPT_URL, url);
+    curl->easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
+    curl->easy_setopt(cu, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl->easy_setopt(cu, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+    curl->easy_setopt(cu, CURLOPT_HTTPHEADER, hl);
+    curl->easy_setopt(cu, CURLOPT_WRITEFUNCTION, http_body);
+    curl->easy_setopt(cu, CURLOPT_WRITEDATA, out);
+    curl->easy_setopt(cu, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl->easy_setopt(cu, CURLOPT_NOPROXY, "*");
     if (!strcmp(method, "PUT")) {
-        curl_easy_setopt(cu, CURLOPT_CUSTOMREQUEST, "PUT");
-        curl_easy_setopt(cu, CURLOPT_POSTFIELDS, "");
-        curl_easy_setopt(cu, CURLOPT_POSTFIELDSIZE, 0L);
+        curl->easy_setopt(cu, CURLOPT_CUSTOMREQUEST, "PUT");
+        curl->easy_setopt(cu, CURLOPT_POSTFIELDS, "");
+        curl->easy_setopt(cu, CURLOPT_POSTFIELDSIZE, 0L);
     }
-    CURLcode cc = curl_easy_perform(cu);
+    CURLcode cc = curl->easy_perform(cu);
     *status = 0;
-    curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, status);
-    curl_slist_free_all(hl);
-    curl_easy_cleanup(cu);
+    curl->easy_getinfo(cu, CURLINFO_RESPONSE_CODE, status);
+    curl->slist_free_all(hl);
+    curl->easy_cleanup(cu);
     return cc == CURLE_OK ? 0 : (cc == CURLE_WRITE_ERROR ? RIP_ELIMIT : RIP_EIO);
 }
 

@@ -11,7 +11,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include <curl/curl.h>
+#include "cloud/curl-load.h"
 
 #include "cloud/aws-creds.h"
 #include "cloud/aws-xml.h"
@@ -46,12 +46,10 @@ static void copy_str(char *dst, size_t cap, const char *src, size_t len)
 int rip_aws_client_init(rip_aws_client *c, const char *region)
 {
     memset(c, 0, sizeof(*c));
-    static int global_done;
-    if (!global_done) {
-        curl_global_init(CURL_GLOBAL_DEFAULT);
-        global_done = 1;
-    }
-    c->curl = curl_easy_init();
+    const rip_curl_api *curl = rip_curl();
+    if (!curl)
+        return RIP_ENOENT;
+    c->curl = curl->easy_init();
     if (!c->curl)
         return RIP_ENOMEM;
     if (!region || !*region)
@@ -73,12 +71,19 @@ int rip_aws_client_init(rip_aws_client *c, const char *region)
     return 0;
 }
 
+const char *rip_aws_client_init_error(int rc)
+{
+    if (rc == RIP_ENOENT && *rip_curl_load_error())
+        return rip_curl_load_error();
+    return "cannot set up the HTTP client";
+}
+
 void rip_aws_client_release(rip_aws_client *c)
 {
     if (!c)
         return;
     if (c->curl)
-        curl_easy_cleanup(c->curl);
+        rip_curl()->easy_cleanup(c->curl);  /* loaded: the handle came from it */
     c->curl = NULL;
 }
 
@@ -363,6 +368,7 @@ int rip_aws_send(rip_aws_client *c, const rip_aws_request *r, rip_aws_response *
     rip_buf base = RIP_BUF_INIT, url = RIP_BUF_INIT, hostb = RIP_BUF_INIT;
     rip_aws_creds creds;
     rip_aws_sig_out sig;
+    const rip_curl_api *curl = rip_curl();  /* loaded when c->curl is set */
     struct curl_slist *hl = NULL;
     const char *signing_region;
     bool custom;
@@ -435,7 +441,8 @@ int rip_aws_send(rip_aws_client *c, const rip_aws_request *r, rip_aws_response *
     for (;;) {
         attempt++;
         err->attempts = attempt;
-        curl_slist_free_all(hl);
+        if (hl)
+            curl->slist_free_all(hl);
         hl = NULL;
         rip_buf_reset(&resp->body);
 
@@ -452,7 +459,7 @@ int rip_aws_send(rip_aws_client *c, const rip_aws_request *r, rip_aws_response *
         char line[8192];
         for (size_t i = 1; i < nh; i++) {
             snprintf(line, sizeof(line), "%s: %s", hdrs[i].name, hdrs[i].value);
-            hl = curl_slist_append(hl, line);
+            hl = curl->slist_append(hl, line);
         }
         if (!r->anonymous) {
             if (c->creds) {
@@ -492,20 +499,20 @@ int rip_aws_send(rip_aws_client *c, const rip_aws_request *r, rip_aws_response *
             }
             scrub[2] = sig.signature;
             snprintf(line, sizeof(line), "X-Amz-Date: %s", sig.amz_date);
-            hl = curl_slist_append(hl, line);
+            hl = curl->slist_append(hl, line);
             if (creds.session_token[0]) {
                 snprintf(line, sizeof(line), "X-Amz-Security-Token: %s", creds.session_token);
-                hl = curl_slist_append(hl, line);
+                hl = curl->slist_append(hl, line);
             }
             if (is_s3) {
                 snprintf(line, sizeof(line), "X-Amz-Content-SHA256: %s", sig.payload_hash);
-                hl = curl_slist_append(hl, line);
+                hl = curl->slist_append(hl, line);
             }
             snprintf(line, sizeof(line), "Authorization: %s", sig.authorization.ptr);
-            hl = curl_slist_append(hl, line);
+            hl = curl->slist_append(hl, line);
         }
-        hl = curl_slist_append(hl, "Expect:");
-        hl = curl_slist_append(hl, "User-Agent: riposte/0.1");
+        hl = curl->slist_append(hl, "Expect:");
+        hl = curl->slist_append(hl, "User-Agent: riposte/0.1");
         if (!hl) {
             rc = RIP_ENOMEM;
             rip_buf_release(&sigpath);
@@ -517,33 +524,33 @@ int rip_aws_send(rip_aws_client *c, const rip_aws_request *r, rip_aws_response *
         x.body = &resp->body;
         x.retry_after_ms = -1;
         CURL *cu = c->curl;
-        curl_easy_reset(cu);
-        curl_easy_setopt(cu, CURLOPT_URL, url.ptr);
-        curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(cu, CURLOPT_TIMEOUT_MS, c->timeout_ms);
-        curl_easy_setopt(cu, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
-        curl_easy_setopt(cu, CURLOPT_HTTPHEADER, hl);
-        curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, on_body);
-        curl_easy_setopt(cu, CURLOPT_WRITEDATA, &x);
-        curl_easy_setopt(cu, CURLOPT_HEADERFUNCTION, on_header);
-        curl_easy_setopt(cu, CURLOPT_HEADERDATA, &x);
-        curl_easy_setopt(cu, CURLOPT_ERRORBUFFER, curl_err);
-        curl_easy_setopt(cu, CURLOPT_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(cu, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max_response);
+        curl->easy_reset(cu);
+        curl->easy_setopt(cu, CURLOPT_URL, url.ptr);
+        curl->easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
+        curl->easy_setopt(cu, CURLOPT_TIMEOUT_MS, c->timeout_ms);
+        curl->easy_setopt(cu, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
+        curl->easy_setopt(cu, CURLOPT_HTTPHEADER, hl);
+        curl->easy_setopt(cu, CURLOPT_WRITEFUNCTION, on_body);
+        curl->easy_setopt(cu, CURLOPT_WRITEDATA, &x);
+        curl->easy_setopt(cu, CURLOPT_HEADERFUNCTION, on_header);
+        curl->easy_setopt(cu, CURLOPT_HEADERDATA, &x);
+        curl->easy_setopt(cu, CURLOPT_ERRORBUFFER, curl_err);
+        curl->easy_setopt(cu, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl->easy_setopt(cu, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max_response);
         if (!strcmp(r->method, "GET")) {
-            curl_easy_setopt(cu, CURLOPT_HTTPGET, 1L);
+            curl->easy_setopt(cu, CURLOPT_HTTPGET, 1L);
         } else if (!strcmp(r->method, "HEAD")) {
-            curl_easy_setopt(cu, CURLOPT_NOBODY, 1L);
+            curl->easy_setopt(cu, CURLOPT_NOBODY, 1L);
         } else {
-            curl_easy_setopt(cu, CURLOPT_CUSTOMREQUEST, r->method);
-            curl_easy_setopt(cu, CURLOPT_POSTFIELDS, r->body ? r->body : "");
-            curl_easy_setopt(cu, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
+            curl->easy_setopt(cu, CURLOPT_CUSTOMREQUEST, r->method);
+            curl->easy_setopt(cu, CURLOPT_POSTFIELDS, r->body ? r->body : "");
+            curl->easy_setopt(cu, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
         }
         curl_err[0] = '\0';
         logf_(c, "%s %s %s (attempt %d)", r->service, r->method, url.ptr, attempt);
-        CURLcode cc = curl_easy_perform(cu);
+        CURLcode cc = curl->easy_perform(cu);
         long status = 0;
-        curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &status);
+        curl->easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &status);
         resp->status = status;
         err->status = status;
         snprintf(resp->request_id, sizeof(resp->request_id), "%s", x.request_id);
@@ -563,7 +570,7 @@ int rip_aws_send(rip_aws_client *c, const rip_aws_request *r, rip_aws_response *
             rc = RIP_EIO;
             err->status = 0;
             snprintf(err->message, sizeof(err->message), "%s",
-                     curl_err[0] ? curl_err : curl_easy_strerror(cc));
+                     curl_err[0] ? curl_err : curl->easy_strerror(cc));
             retryable = true;
             timeout = cc == CURLE_OPERATION_TIMEDOUT;
             logf_(c, "-> transport error: %s", err->message);
@@ -621,7 +628,8 @@ int rip_aws_send(rip_aws_client *c, const rip_aws_request *r, rip_aws_response *
 out:
     for (int s = 0; s < 3; s++)
         rip_aws_redact(err->message, sizeof(err->message), scrub[s]);
-    curl_slist_free_all(hl);
+    if (hl)
+        curl->slist_free_all(hl);
     rip_aws_sig_out_release(&sig);
     rip_aws_creds_wipe(&creds);
     rip_buf_release(&base);

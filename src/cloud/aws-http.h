@@ -91,8 +91,13 @@ typedef struct rip_aws_client {
 } rip_aws_client;
 
 /* Sets up a client for region (NULL: AWS_REGION, AWS_DEFAULT_REGION, then
- * "us-east-1"). 0, RIP_ENOMEM (curl). */
+ * "us-east-1"). Loads libcurl on first use (cloud/curl-load.h). 0,
+ * RIP_ENOMEM (curl), or RIP_ENOENT when libcurl cannot be loaded:
+ * rip_curl_load_error() then says why. */
 int rip_aws_client_init(rip_aws_client *c, const char *region);
+/* Returns why rip_aws_client_init() failed with rc, as one line for the
+ * user without a prefix ("cannot load libcurl (libcurl.so.4): …"). Static. */
+const char *rip_aws_client_init_error(int rc);
 /* Frees the curl handle. Accepts NULL. Does not free provider or creds. */
 void rip_aws_client_release(rip_aws_client *c);
 
