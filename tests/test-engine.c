@@ -173,6 +173,7 @@ int main(void)
     gd(&f, 3, "CryptoCurrency:EC2/BitcoinTool.B!DNS", "");
     gd(&f, 4, "UnauthorizedAccess:EC2/SSHBruteForce", "");
     gd(&f, 5, "Recon:EC2/PortProbeUnprotectedPort", "");
+    gd(&f, 6, "CryptoCurrency:EC2/BitcoinTool.B!DNS", "");
     CHECK(rip_detector_finish(f.det) == 0, "findings folded into incidents");
     rip_detector_free(f.det);
 
@@ -292,12 +293,28 @@ int main(void)
     CHECK(rip_store_step_update(st, r1, "terminate", &u) == RIP_ERANGE,
           "a step change from the wrong state is refused");
 
+    /* A route in mode approve: every action waits for a press. */
+    rip_engine_opts o2 = o;
+    o2.approve_all = true;
+    rip_engine *e2 = rip_engine_new(&o2);
+    CHECK(rip_engine_start_matching(e2, 6, false, NULL) == 0, "approve-all run starts");
+    int64_t r6 = run_for(st, 6);
+    rip_engine_advance(e2, r6, NULL);
+    CHECK(!strcmp(state_of(st, r6, "quarantine", buf, sizeof(buf)), "waiting_approval") &&
+              !strcmp(state_of(st, r6, "snapshot", buf, sizeof(buf)), "waiting_approval"),
+          "approve-all: quarantine and snapshot wait for a press");
+    CHECK(rip_engine_decide(e, r6, "quarantine", &ok_who, true, NULL) == 0 &&
+              !strcmp(state_of(st, r6, "quarantine", buf, sizeof(buf)), "succeeded"),
+          "approve-all: a responder's press runs the step (through any engine)");
+    rip_engine_free(e2);
+
     /* Dry runs plan approvals as granted. */
     CHECK(rip_engine_start_matching(e, 1, true, &started) == 0 && started == 1,
           "a dry run starts beside the live run");
     size_t open = 0;
-    CHECK(rip_engine_advance_all(e, NULL, &open) == 0 && open == 1,
-          "advance_all: only the escalated ssh run stays open (%zu)", open);
+    CHECK(rip_engine_advance_all(e, NULL, &open) == 0 && open == 2,
+          "advance_all: only the escalated ssh run and the approve-all run stay open (%zu)",
+          open);
 
     rip_store_audit_check chk;
     int vrc = rip_store_audit_verify(st, &chk);

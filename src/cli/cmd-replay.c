@@ -196,32 +196,7 @@ static void print_run_json(const rip_store_run *run, const rip_store_incident *i
                        ? run->detected_ns - inc->row.first_seen_ns : -1);
     rip_jw_key(&w, "detection_to_containment_ns");
     rip_jw_i64(&w, containment_ns(run));
-    rip_jw_key(&w, "steps");
-    rip_jw_arr_begin(&w);
-    for (size_t i = 0; i < run->nsteps; i++) {
-        const rip_store_step_row *s = &run->steps[i];
-        rip_jw_obj_begin(&w);
-        rip_jw_key(&w, "step");
-        rip_jw_str(&w, s->step);
-        rip_jw_key(&w, "action");
-        rip_jw_str(&w, s->action);
-        rip_jw_key(&w, "state");
-        rip_jw_str(&w, s->state);
-        rip_jw_key(&w, "approval");
-        rip_jw_bool(&w, s->decided_by != NULL);
-        rip_jw_key(&w, "intent");
-        if (s->intent)
-            rip_jw_raw(&w, s->intent, strlen(s->intent));
-        else
-            rip_jw_null(&w);
-        rip_jw_key(&w, "result");
-        if (s->result)
-            rip_jw_raw(&w, s->result, strlen(s->result));
-        else
-            rip_jw_null(&w);
-        rip_jw_obj_end(&w);
-    }
-    rip_jw_arr_end(&w);
+    rip_respond_cli_steps_json(&w, run);
     rip_jw_key(&w, "event_ids");
     rip_jw_arr_begin(&w);
     for (size_t i = 0; i < inc->nfindings; i++)

@@ -146,44 +146,7 @@ static int show_run(rip_store *st, int64_t id, bool json)
         rip_jw_i64(&w, run->ended_ns);
         rip_jw_key(&w, "context");
         rip_jw_raw(&w, run->context, strlen(run->context));
-        rip_jw_key(&w, "steps");
-        rip_jw_arr_begin(&w);
-        for (size_t i = 0; i < run->nsteps; i++) {
-            const rip_store_step_row *s = &run->steps[i];
-            rip_jw_obj_begin(&w);
-            rip_jw_key(&w, "step");
-            rip_jw_str(&w, s->step);
-            rip_jw_key(&w, "kind");
-            rip_jw_str(&w, s->kind);
-            rip_jw_key(&w, "action");
-            rip_jw_str(&w, s->action);
-            rip_jw_key(&w, "state");
-            rip_jw_str(&w, s->state);
-            rip_jw_key(&w, "attempts");
-            rip_jw_u64(&w, s->attempts);
-            rip_jw_key(&w, "idempotency_key");
-            rip_jw_str(&w, s->idempotency_key);
-            rip_jw_key(&w, "decided_by");
-            rip_jw_str(&w, s->decided_by);
-            rip_jw_key(&w, "reason");
-            rip_jw_str(&w, s->reason);
-            rip_jw_key(&w, "started_ns");
-            rip_jw_i64(&w, s->started_ns);
-            rip_jw_key(&w, "ended_ns");
-            rip_jw_i64(&w, s->ended_ns);
-            rip_jw_key(&w, "intent");
-            if (s->intent)
-                rip_jw_raw(&w, s->intent, strlen(s->intent));
-            else
-                rip_jw_null(&w);
-            rip_jw_key(&w, "result");
-            if (s->result)
-                rip_jw_raw(&w, s->result, strlen(s->result));
-            else
-                rip_jw_null(&w);
-            rip_jw_obj_end(&w);
-        }
-        rip_jw_arr_end(&w);
+        rip_respond_cli_steps_json(&w, run);
         rip_jw_obj_end(&w);
         if (rip_jw_finish(&w) == 0)
             printf("%s\n", b.ptr);

@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "cloud/action-safety.h"
 #include "util/err.h"
+#include "util/json.h"
 
 void rip_respond_cli_usage_common(FILE *out)
 {
@@ -225,4 +226,46 @@ void rip_respond_cli_close(rip_respond_cli *c)
     if (c->lock_fd >= 0)
         close(c->lock_fd);
     c->lock_fd = -1;
+}
+
+void rip_respond_cli_steps_json(rip_jw *w, const rip_store_run *run)
+{
+    rip_jw_key(w, "steps");
+    rip_jw_arr_begin(w);
+    for (size_t i = 0; i < run->nsteps; i++) {
+        const rip_store_step_row *s = &run->steps[i];
+        rip_jw_obj_begin(w);
+        rip_jw_key(w, "step");
+        rip_jw_str(w, s->step);
+        rip_jw_key(w, "kind");
+        rip_jw_str(w, s->kind);
+        rip_jw_key(w, "action");
+        rip_jw_str(w, s->action);
+        rip_jw_key(w, "state");
+        rip_jw_str(w, s->state);
+        rip_jw_key(w, "attempts");
+        rip_jw_u64(w, s->attempts);
+        rip_jw_key(w, "idempotency_key");
+        rip_jw_str(w, s->idempotency_key);
+        rip_jw_key(w, "decided_by");
+        rip_jw_str(w, s->decided_by);
+        rip_jw_key(w, "reason");
+        rip_jw_str(w, s->reason);
+        rip_jw_key(w, "started_ns");
+        rip_jw_i64(w, s->started_ns);
+        rip_jw_key(w, "ended_ns");
+        rip_jw_i64(w, s->ended_ns);
+        rip_jw_key(w, "intent");
+        if (s->intent)
+            rip_jw_raw(w, s->intent, strlen(s->intent));
+        else
+            rip_jw_null(w);
+        rip_jw_key(w, "result");
+        if (s->result)
+            rip_jw_raw(w, s->result, strlen(s->result));
+        else
+            rip_jw_null(w);
+        rip_jw_obj_end(w);
+    }
+    rip_jw_arr_end(w);
 }

@@ -55,4 +55,10 @@ void rip_respond_cli_close(rip_respond_cli *c);
 /* Parses a run id ("3" or "#3"); 0 or RIP_EXIT_ERROR (printed). */
 int rip_respond_cli_run_id(const char *arg, int64_t *id);
 
+/* Writes "steps": [...] of run: each step's id, kind, action, state,
+ * attempts, idempotency key, who decided and why, times, intent and result
+ * (JSON as stored). */
+struct rip_jw;
+void rip_respond_cli_steps_json(struct rip_jw *w, const rip_store_run *run);
+
 #endif

@@ -30,7 +30,15 @@ struct rip_detector {
     int cur_cached;                 /* its entities are in the cache */
     int err;                        /* first error inside a callback */
     rip_detector_stats stats;
+    rip_detector_incident_fn on_incident;   /* may be NULL */
+    void *on_incident_ud;
 };
+
+void rip_detector_on_incident(rip_detector *d, rip_detector_incident_fn fn, void *ud)
+{
+    d->on_incident = fn;
+    d->on_incident_ud = ud;
+}
 
 rip_detector *rip_detector_new(rip_store *st, const rip_sigma_ruleset *rs,
                                const rip_merge_rules *r)
@@ -244,6 +252,9 @@ int rip_detector_commit(rip_detector *d)
     if (rc)
         goto out;
     rip_detector_stats add = { 0 };
+    /* The incidents that took a new finding, told after the commit. */
+    int64_t *touched = d->on_incident ? calloc(n, sizeof(*touched)) : NULL;
+    size_t ntouched = 0;
     for (size_t i = 0; i < n; i++) {
         rip_fold_result res;
         rc = rip_fold_finding(d->st, &d->rules, &d->queue[i], 0, &res);
@@ -252,6 +263,13 @@ int rip_detector_commit(rip_detector *d)
         if (!res.finding_new) {
             add.findings_known++;
             continue;
+        }
+        if (touched && res.incident_id) {
+            size_t k = 0;
+            while (k < ntouched && touched[k] != res.incident_id)
+                k++;
+            if (k == ntouched)
+                touched[ntouched++] = res.incident_id;
         }
         add.findings_new++;
         if (res.incident_new)
@@ -264,8 +282,12 @@ int rip_detector_commit(rip_detector *d)
         rc = rip_store_commit(d->st);
     if (rc) {
         rip_store_rollback(d->st);
+        free(touched);
         goto out;
     }
+    for (size_t i = 0; i < ntouched; i++)
+        d->on_incident(d->on_incident_ud, touched[i]);
+    free(touched);
     d->stats.findings_new += add.findings_new;
     d->stats.findings_known += add.findings_known;
     d->stats.incidents_new += add.incidents_new;

@@ -72,4 +72,10 @@ int rip_detector_finish(rip_detector *d);
 
 void rip_detector_get_stats(const rip_detector *d, rip_detector_stats *out);
 
+/* Called after each commit, once per incident that took a new finding in
+ * it (opened, joined or merged into), with the commit durable: the daemon
+ * starts the matching playbooks there. */
+typedef void (*rip_detector_incident_fn)(void *ud, int64_t incident);
+void rip_detector_on_incident(rip_detector *d, rip_detector_incident_fn fn, void *ud);
+
 #endif

@@ -222,6 +222,12 @@ int rip_engine_start(rip_engine *e, const rip_playbook *pb, int64_t incident, bo
     }
     if (!rc)
         rc = rip_run_context(st, inc, &trig, &ctx);
+    if (!rc && e->o.approve_all && ctx.len && ctx.ptr[ctx.len - 1] == '}') {
+        /* Every action of this run waits for a press (a route's mode). */
+        static const char tail[] = ",\"approve_all\":true}";
+        ctx.len--;
+        rc = rip_buf_add(&ctx, tail, sizeof(tail) - 1) ? RIP_ENOMEM : 0;
+    }
     if (rc) {
         rc = rc == RIP_ENOMEM ? fail(e, rc, "out of memory") : store_fail(e, rc);
         goto out;
@@ -330,7 +336,29 @@ int rip_engine_start_matching(rip_engine *e, int64_t incident, bool dry_run, siz
 typedef struct resolver {
     rip_json_doc *ctx;
     const rip_store_run *run;
+    bool approve_all;          /* the run's context says every action waits */
 } resolver;
+
+/* The approval a step needs in its run: its own, or, in a run started with
+ * every action under approval (rip_engine_opts.approve_all, a route's mode
+ * approve), the responders' with the defaults of docs/PLAYBOOKS.md. */
+static const rip_pb_approval *step_approval(const rip_pb_step *sd, bool approve_all)
+{
+    static const char *who[] = { "role:responder", "role:admin" };
+    static const rip_pb_approval all = {
+        .required = true, .who = { who, 2 }, .timeout_s = 3600,
+        .on_timeout = RIP_PB_TIMEOUT_REJECT,
+    };
+    if (sd->approval.required || !approve_all || sd->kind != RIP_PB_STEP_ACTION)
+        return &sd->approval;
+    return &all;
+}
+
+static bool context_approve_all(rip_json_doc *ctx)
+{
+    const rip_json_node *n = rip_json_get(rip_json_root(ctx), "approve_all");
+    return n && rip_json_is(n, RIP_JSON_TRUE);
+}
 
 static const rip_store_step_row *find_step(const rip_store_run *run, const char *id)
 {
@@ -521,6 +549,20 @@ static int run_notify(rip_engine *e, const rip_store_run *run, const rip_pb_step
     return rc;
 }
 
+/* "action": NAME, "params": {rendered values} (vals holds them at offs). */
+static void write_call(rip_jw *w, const rip_pb_step *sd, const rip_buf *vals, const size_t *offs)
+{
+    rip_jw_key(w, "action");
+    rip_jw_str(w, sd->action);
+    rip_jw_key(w, "params");
+    rip_jw_obj_begin(w);
+    for (size_t i = 0; i < sd->nparams; i++) {
+        rip_jw_key(w, sd->params[i].key);
+        rip_jw_str(w, vals->ptr + offs[i]);
+    }
+    rip_jw_obj_end(w);
+}
+
 /* Renders sd's parameters into the intent object and keys/values. */
 static int render_params(rip_engine *e, const rip_store_run *run, const rip_pb_step *sd,
                          resolver *r, rip_buf *vals, size_t *offs, rip_buf *intent,
@@ -538,15 +580,7 @@ static int render_params(rip_engine *e, const rip_store_run *run, const rip_pb_s
     rip_jw w;
     rip_jw_init(&w, intent);
     rip_jw_obj_begin(&w);
-    rip_jw_key(&w, "action");
-    rip_jw_str(&w, sd->action);
-    rip_jw_key(&w, "params");
-    rip_jw_obj_begin(&w);
-    for (size_t i = 0; i < sd->nparams; i++) {
-        rip_jw_key(&w, sd->params[i].key);
-        rip_jw_str(&w, vals->ptr + offs[i]);
-    }
-    rip_jw_obj_end(&w);
+    write_call(&w, sd, vals, offs);
     rip_jw_key(&w, "idempotency_key");
     rip_jw_str(&w, row->idempotency_key);
     rip_jw_key(&w, "attempt");
@@ -564,15 +598,7 @@ static int plan_result(const rip_action *a, const rip_pb_step *sd, const rip_buf
     rip_jw w;
     rip_jw_init(&w, out);
     rip_jw_obj_begin(&w);
-    rip_jw_key(&w, "action");
-    rip_jw_str(&w, sd->action);
-    rip_jw_key(&w, "params");
-    rip_jw_obj_begin(&w);
-    for (size_t i = 0; i < sd->nparams; i++) {
-        rip_jw_key(&w, sd->params[i].key);
-        rip_jw_str(&w, vals->ptr + offs[i]);
-    }
-    rip_jw_obj_end(&w);
+    write_call(&w, sd, vals, offs);
     rip_jw_key(&w, "dry_run");
     rip_jw_bool(&w, true);
     rip_jw_key(&w, "status");
@@ -753,13 +779,13 @@ out:
     return rc;
 }
 
-static bool may_approve(const rip_pb_step *sd, const rip_engine_who *who)
+static bool may_approve(const rip_pb_approval *ap, const rip_engine_who *who)
 {
     for (size_t j = 0; j < who->nroles; j++)
         if (!strcmp(who->roles[j], "admin"))
             return true;
-    for (size_t i = 0; i < sd->approval.who.n; i++) {
-        const char *w = sd->approval.who.v[i];
+    for (size_t i = 0; i < ap->who.n; i++) {
+        const char *w = ap->who.v[i];
         if (!strncmp(w, "role:", 5)) {
             for (size_t j = 0; j < who->nroles; j++)
                 if (!strcmp(w + 5, who->roles[j]))
@@ -860,17 +886,18 @@ static int pass(rip_engine *e, const rip_store_run *run, const rip_playbook *pb,
                 *abort_run = true;
             return rc;
         }
+        const rip_pb_approval *ap = step_approval(sd, r->approve_all);
         if (!strcmp(row->state, "waiting_approval")) {
             if (row->deadline_ns && t >= row->deadline_ns) {
                 rip_store_step_set u;
-                const char *on = rip_pb_on_timeout_name(sd->approval.on_timeout);
+                const char *on = rip_pb_on_timeout_name(ap->on_timeout);
                 char text[256];
                 snprintf(text, sizeof(text), "no decision within the approval timeout: %s", on);
                 char *det = detail(run, sd->id, "on_timeout", on, NULL, NULL);
                 int rc;
                 if (!det)
                     return fail(e, RIP_ENOMEM, "out of memory");
-                if (sd->approval.on_timeout == RIP_PB_TIMEOUT_ESCALATE) {
+                if (ap->on_timeout == RIP_PB_TIMEOUT_ESCALATE) {
                     rip_store_step_set_init(&u, "waiting_approval");
                     u.expect = "waiting_approval";
                     u.deadline_ns = 0;
@@ -879,7 +906,7 @@ static int pass(rip_engine *e, const rip_store_run *run, const rip_playbook *pb,
                     if (!rc)
                         rc = escalate(e, run, sd->id, "no approval decision in time");
                 } else {
-                    bool yes = sd->approval.on_timeout == RIP_PB_TIMEOUT_APPROVE;
+                    bool yes = ap->on_timeout == RIP_PB_TIMEOUT_APPROVE;
                     rip_store_step_set_init(&u, yes ? "pending" : "timed_out");
                     u.expect = "waiting_approval";
                     u.approved = yes;
@@ -936,11 +963,11 @@ static int pass(rip_engine *e, const rip_store_run *run, const rip_playbook *pb,
                 return rc;
             }
         }
-        if (sd->approval.required && !row->approved) {
+        if (ap->required && !row->approved) {
             rip_store_step_set u;
             rip_buf who = RIP_BUF_INIT;
-            for (size_t k = 0; k < sd->approval.who.n; k++)
-                rip_buf_addf(&who, "%s%s", k ? ", " : "", sd->approval.who.v[k]);
+            for (size_t k = 0; k < ap->who.n; k++)
+                rip_buf_addf(&who, "%s%s", k ? ", " : "", ap->who.v[k]);
             char text[768];
             char *det = detail(run, sd->id, "who", who.ptr ? who.ptr : "", NULL, NULL);
             int rc;
@@ -959,10 +986,10 @@ static int pass(rip_engine *e, const rip_store_run *run, const rip_playbook *pb,
             } else {
                 rip_store_step_set_init(&u, "waiting_approval");
                 u.expect = "pending";
-                u.deadline_ns = t + (int64_t)sd->approval.timeout_s * NS_PER_S;
+                u.deadline_ns = t + (int64_t)ap->timeout_s * NS_PER_S;
                 snprintf(text, sizeof(text), "waiting for approval by %s (riposte approve %" PRId64
                          " %s), up to %us, then %s", who.ptr ? who.ptr : "", run->id, sd->id,
-                         sd->approval.timeout_s, rip_pb_on_timeout_name(sd->approval.on_timeout));
+                         ap->timeout_s, rip_pb_on_timeout_name(ap->on_timeout));
                 change c = { "approval_requested", "approval_requested", text, det };
                 rc = det ? step_change(e, run, sd->id, &u, actor(e), &c, NULL, NULL)
                          : fail(e, RIP_ENOMEM, "out of memory");
@@ -1016,7 +1043,7 @@ int rip_engine_advance(rip_engine *e, int64_t run_id, int64_t *wake_ns)
             rip_store_run_free(run);
             return fail(e, RIP_EINVAL, "run %" PRId64 ": its context is not JSON", run_id);
         }
-        resolver r = { &ctx, run };
+        resolver r = { &ctx, run, context_approve_all(&ctx) };
         /* A run aborts when a step failed for good and its on_failure is
          * not continue. */
         bool abort_run = false, any_failed = false, any_waiting = false, all_done = true;
@@ -1157,7 +1184,16 @@ int rip_engine_decide(rip_engine *e, int64_t run_id, const char *step, const rip
     }
     const char *by = who && who->actor ? who->actor : "unknown";
     int64_t t = now_ns(e);
-    if (!who || !may_approve(sd, who)) {
+    bool all = false;
+    {
+        rip_json_doc ctx;
+        rip_json_doc_init(&ctx, NULL);
+        if (run->context && rip_json_parse(&ctx, run->context, strlen(run->context), NULL) == 0)
+            all = context_approve_all(&ctx);
+        rip_json_doc_release(&ctx);
+    }
+    const rip_pb_approval *ap = step_approval(sd, all);
+    if (!who || !may_approve(ap, who)) {
         /* Refused, and the refusal is on the record. */
         char *det = detail(run, step, "by", by, NULL, NULL);
         char tg[128];
@@ -1168,8 +1204,8 @@ int rip_engine_decide(rip_engine *e, int64_t run_id, const char *step, const rip
         free(det);
         rc = fail(e, RIP_EINVAL, "%s may not %s run %" PRId64 " step %s (it needs %s%s)", by,
                   approve ? "approve" : "reject", run_id, step,
-                  sd->approval.who.n ? sd->approval.who.v[0] : "role:admin",
-                  sd->approval.who.n > 1 ? " or another listed approver" : "");
+                  ap->who.n ? ap->who.v[0] : "role:admin",
+                  ap->who.n > 1 ? " or another listed approver" : "");
         if (arc)
             logf_(e, "the refusal could not be recorded: %s", rip_store_errmsg(e->o.st));
         goto out;

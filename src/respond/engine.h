@@ -53,6 +53,10 @@ typedef struct rip_engine_opts {
     const char *protect_key, *protect_value;   /* NULL: the defaults */
     int max_destructive;         /* per account per hour; 0: no cap */
     const char *state_dir;       /* where that count lives; NULL: no cap */
+    /* runs started by this engine make every action step wait for an
+     * approval (role:responder or role:admin, 1h, then reject) unless the
+     * step has its own: a route's `mode: approve` */
+    bool approve_all;
     /* the clock, ns since the epoch; NULL: the wall clock */
     int64_t (*clock)(void *ud);
     void *clock_ud;

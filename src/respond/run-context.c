@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "correlate/entity.h"
 #include "correlate/incident.h"
+#include "normalize/decode.h"
 #include "util/err.h"
 #include "util/json.h"
 
@@ -141,6 +143,8 @@ static void arn_name(const char *arn, const char *kind, char *out, size_t cap)
 }
 
 typedef struct facts {
+    const rip_store_finding_row *trigger;   /* its events' entities come first */
+    rip_entity_set trig_entities;
     char trail[256];
     char target_user[128], new_access_key[32];
     char iam_user[128];        /* userName of an IAMUser actor (GuardDuty has no ARN) */
@@ -231,9 +235,31 @@ static void ingress_facts(rip_json_doc *d, const rip_json_node *rp, facts *fx)
     }
 }
 
+static int on_trigger_event(void *ud, const rip_event *ev)
+{
+    return rip_entities_from_event(ud, ev);
+}
+
+/* Is row one of the trigger finding's member events? */
+static bool of_trigger(const facts *fx, const rip_store_event_row *row)
+{
+    const rip_store_finding_row *f = fx->trigger;
+    for (size_t i = 0; f && row->provider_id.ptr && i < f->nevents; i++)
+        if (strlen(f->event_ids[i]) == row->provider_id.len &&
+            !memcmp(f->event_ids[i], row->provider_id.ptr, row->provider_id.len))
+            return true;
+    return false;
+}
+
 static int on_event(void *ud, const rip_store_event_row *row)
 {
     facts *fx = ud;
+    if (row->raw.ptr && of_trigger(fx, row)) {
+        rip_decoder dec;
+        rip_decoder_init(&dec, on_trigger_event, NULL, &fx->trig_entities, NULL);
+        rip_decode_buffer(&dec, "trigger", row->raw.ptr, row->raw.len);
+        rip_decoder_release(&dec);
+    }
     if (!fx->iam_user[0] && row->user_name.ptr && row->user_name.len < sizeof(fx->iam_user) &&
         row->actor_type.len == 7 && !memcmp(row->actor_type.ptr, "IAMUser", 7)) {
         memcpy(fx->iam_user, row->user_name.ptr, row->user_name.len);
@@ -296,7 +322,21 @@ int rip_run_context(rip_store *st, const rip_store_incident *inc, const rip_run_
     /* One value per kind: the one seen first. */
     const char *kinds[] = { "access_key", "principal", "role", "instance", "bucket",
                             "security_group", "source_ip" };
+    facts fx;
+    memset(&fx, 0, sizeof(fx));
+    fx.trigger = tf;
+    rip_entity_set_init(&fx.trig_entities);
+    int rc = rip_store_incident_events(st, inc->row.id, 1, on_event, &fx);
+    if (rc) {
+        rip_entity_set_release(&fx.trig_entities);
+        return rc;
+    }
     const rip_store_entity *pick[7] = { 0 };
+    const char *tpick[7] = { 0 };
+    for (size_t i = 0; i < fx.trig_entities.n; i++)
+        for (size_t k = 0; k < 7; k++)
+            if (!tpick[k] && !strcmp(rip_entity_kind_name(fx.trig_entities.v[i].kind), kinds[k]))
+                tpick[k] = fx.trig_entities.v[i].value;
     for (size_t i = 0; i < inc->nentities; i++) {
         const rip_store_entity *e = &inc->entities[i];
         for (size_t k = 0; k < 7; k++)
@@ -304,22 +344,20 @@ int rip_run_context(rip_store *st, const rip_store_incident *inc, const rip_run_
                 (!pick[k] || e->first_seen_ns < pick[k]->first_seen_ns))
                 pick[k] = e;
     }
+    /* The trigger's own entity first; else the incident's seen first. */
+    const char *val[7];
+    for (size_t k = 0; k < 7; k++)
+        val[k] = tpick[k] ? tpick[k] : pick[k] ? pick[k]->value : NULL;
     char user[256], role[256];
-    arn_name(pick[1] ? pick[1]->value : NULL, "user", user, sizeof(user));
-    arn_name(pick[2] ? pick[2]->value : NULL, "role", role, sizeof(role));
+    arn_name(val[1], "user", user, sizeof(user));
+    arn_name(val[2], "role", role, sizeof(role));
     if (!role[0])
-        arn_name(pick[2] ? pick[2]->value : NULL, "assumed-role", role, sizeof(role));
+        arn_name(val[2], "assumed-role", role, sizeof(role));
     if (!role[0])
-        arn_name(pick[1] ? pick[1]->value : NULL, "assumed-role", role, sizeof(role));
-
-    facts fx;
-    memset(&fx, 0, sizeof(fx));
-    int rc = rip_store_incident_events(st, inc->row.id, 1, on_event, &fx);
-    if (rc)
-        return rc;
-    if (!user[0] && !pick[1])
+        arn_name(val[1], "assumed-role", role, sizeof(role));
+    if (!user[0] && !val[1])
         snprintf(user, sizeof(user), "%s", fx.iam_user);
-    if (!role[0] && !pick[2])
+    if (!role[0] && !val[2])
         snprintf(role, sizeof(role), "%s", fx.assumed_role);
 
     rip_jw w;
@@ -352,9 +390,9 @@ int rip_run_context(rip_store *st, const rip_store_incident *inc, const rip_run_
     rip_jw_key(&w, "entities");
     rip_jw_obj_begin(&w);
     for (size_t k = 0; k < 7; k++)
-        if (pick[k]) {
+        if (val[k]) {
             rip_jw_key(&w, kinds[k]);
-            rip_jw_str(&w, pick[k]->value);
+            rip_jw_str(&w, val[k]);
         }
     rip_jw_obj_end(&w);
     rip_jw_key(&w, "facts");
@@ -382,5 +420,7 @@ int rip_run_context(rip_store *st, const rip_store_incident *inc, const rip_run_
     rip_jw_str(&w, tf ? tf->source : "");
     rip_jw_obj_end(&w);
     rip_jw_obj_end(&w);
-    return rip_jw_finish(&w);
+    rc = rip_jw_finish(&w);
+    rip_entity_set_release(&fx.trig_entities);
+    return rc;
 }

@@ -13,7 +13,9 @@
  *
  * The trigger is the incident's oldest finding that the playbook's trigger
  * matches on its own; account, region, finding_type and rule_id are its.
- * An entity kind with several values takes the one seen first. user_name
+ * An entity kind takes the trigger finding's own value (its member events
+ * decoded again: the instance a GuardDuty finding names, not another the
+ * incident also holds); else, with several values, the one seen first. user_name
  * is the principal's IAM user name, or, when the incident has no principal
  * (a GuardDuty finding names the user, not its ARN), the userName of a
  * member event whose actor is an IAMUser; role_name likewise falls back to
