@@ -5,7 +5,9 @@
 #                ends with one line "N passed, N failed, N skipped"
 #   make demo    install what is missing, build, then on examples/data: riposte
 #                events, scan, ingest into a fresh build/demo.db, incident list/show,
-#                respond (dry runs of the matching playbooks), runs, audit verify
+#                respond (dry runs of the matching playbooks), runs, audit verify;
+#                then the story (scripts/demo-story.py): moto seeded with the AWS
+#                CLI, riposte serve, a root key compromise, ending "alert-to-fix: N ms"
 #
 # And for developers:
 #   make build   build build/             make test   build/ tests only
@@ -50,6 +52,8 @@ demo:
 	    ./$(BUILD)/riposte $$args 2>&1; rc=$$?; \
 	    if [ $$rc -gt 1 ]; then echo "demo: riposte $$args failed (exit $$rc)"; exit $$rc; fi; \
 	done
+	@printf '\n== the story: a root key compromise, seen and contained by riposte serve ==\n'
+	@python3 scripts/demo-story.py $(BUILD)/riposte
 
 deps:
 	@scripts/install-deps

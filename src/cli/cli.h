@@ -81,5 +81,13 @@ void cmd_audit_usage(FILE *out);
 int cmd_replay(int argc, char **argv);
 void cmd_replay_usage(FILE *out);
 
+/* `riposte config check` and `hash-token` (cmd-config.c): the
+ * configuration of `riposte serve`. */
+int cmd_config(int argc, char **argv);
+void cmd_config_usage(FILE *out);
+
+
+int cmd_serve(int argc, char **argv);
+void cmd_serve_usage(FILE *out);
 
 #endif

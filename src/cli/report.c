@@ -59,6 +59,7 @@ const char *rip_report_kind_label(const char *kind)
         { "notification", "notification" },
         { "escalated", "escalated" },
         { "run_finished", "playbook run ended" },
+        { "notification_failed", "notification failed" },
     };
     if (!kind)
         return "entry";

@@ -22,9 +22,11 @@ static const rip_command commands[] = {
     { "reject", "reject a step that waits for approval", cmd_reject, cmd_reject_usage },
     { "audit", "verify and list the hash-chained audit log", cmd_audit, cmd_audit_usage },
     { "replay", "run the whole pipeline over recorded logs: incidents, planned steps, timings", cmd_replay, cmd_replay_usage },
+    { "serve", "run the daemon: events over HTTP, playbooks, Slack buttons, metrics", cmd_serve, cmd_serve_usage },
     { "investigate", "everything one access key, principal, IP or resource did, as sessions", cmd_investigate, cmd_investigate_usage },
     { "report", "an incident's post-mortem report (Markdown or one self-contained HTML file)", cmd_report, cmd_report_usage },
     { "inventory", "snapshot, list and show an account's assets and how they relate", cmd_inventory, cmd_inventory_usage },
+    { "config", "check the configuration of 'riposte serve'; hash API tokens for it", cmd_config, cmd_config_usage },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

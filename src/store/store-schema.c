@@ -295,6 +295,12 @@ const rip_store_migration rip_store_migrations[] = {
       "ALTER TABLE assets ADD COLUMN last_event_id TEXT;"
       "ALTER TABLE assets ADD COLUMN last_event_ns BIGINT;" },
 
+    { 9, "notification last attempt",
+      /* The outbox's retry backoff (src/notify/deliver.c): a row's next
+       * try is its last attempt plus a delay that grows with attempts, so
+       * each failed try records when it was made. NULL: never tried. */
+      "ALTER TABLE notifications ADD COLUMN last_attempt_ns BIGINT;" },
+
 };
 
 const size_t rip_store_nmigrations =

@@ -213,7 +213,8 @@ int rip_store_count_events(rip_store *st, uint64_t *count);
  *   timeline  finding_added, status_change, note, assigned, merged,
  *             action_planned, action_taken, action_failed,
  *             approval_requested, approval_decided, notification,
- *             escalated, run_finished (the last eight from playbook runs)
+ *             escalated, run_finished (the last eight from playbook runs),
+ *             notification_failed (from delivery)
  * Strings handed in are borrowed for the call. Strings handed out in a
  * callback row are valid during the callback only.
  */
@@ -646,5 +647,42 @@ int rip_store_count_assets(rip_store *st, uint64_t *count);
  * non-NULL) is 1 when there was one, else 0. 0, RIP_EINVAL, RIP_EIO. */
 int rip_store_delete_asset(rip_store *st, const char *cloud, const char *account,
                            const char *type, const char *resource_id, int *removed);
+
+/* ---- the notification outbox, read and marked (store-notify.c) ----
+ *
+ * The notify layer (notify/deliver.h) reads the rows notify steps and
+ * escalations queued with rip_store_put_notification() and marks each
+ * try. A row is pending until delivered_ns is set; it is never deleted.
+ * Same connection and thread rules as the runs. */
+
+/* One outbox row as the callback sees it. Strings are NUL-terminated and
+ * valid during the callback only. */
+typedef struct rip_store_notification_row {
+    int64_t id;
+    int64_t incident_id, run_id;   /* 0: none */
+    const char *step;              /* NULL: none */
+    const char *channel, *severity, *message;
+    int64_t created_ns;
+    int64_t delivered_ns;          /* 0: not delivered */
+    int64_t last_attempt_ns;       /* 0: never tried */
+    uint32_t attempts;             /* tries made, failed ones included */
+    const char *last_error;        /* NULL: none */
+} rip_store_notification_row;
+
+typedef int (*rip_store_notification_fn)(void *ud, const rip_store_notification_row *row);
+
+/* Calls fn for the outbox rows, oldest first (by id): only the undelivered
+ * ones when pending_only; at most limit of them (0: all). 0, RIP_EIO, or
+ * what fn returned (negative) to stop. */
+int rip_store_list_notifications(rip_store *st, int pending_only, uint64_t limit,
+                                 rip_store_notification_fn fn, void *ud);
+
+/* Records a try of notification id made at attempt_ns (0: the clock):
+ * delivered_ns when it was delivered (0: it was not), the row's attempts
+ * count after this try, and last_error (NULL clears it; the caller keeps
+ * secrets out of it). 0, RIP_ENOTFOUND, RIP_EIO. */
+int rip_store_mark_notification(rip_store *st, int64_t id, int64_t delivered_ns,
+                                uint32_t attempts, const char *last_error,
+                                int64_t attempt_ns);
 
 #endif

@@ -1,0 +1,362 @@
+#!/usr/bin/env python3
+"""test-serve.py — `riposte serve` end to end, with moto as AWS.
+
+Started by the test: moto's server (AWS), a small local HTTP server that
+stands in for Slack's Web API (chat.postMessage, chat.update: Slack itself
+cannot be reached from these machines; it records what it receives), and the
+real `riposte serve` on a free loopback port. A GuardDuty finding about an
+access key is POSTed to /v1/events; a Slack message with buttons must arrive;
+interactions are POSTed as Slack would send them, signed with the signing
+secret: a wrong signature, a stale timestamp and a user who may not approve
+are refused (logged, nothing done); a responder's press disables the key in
+moto (checked with boto3) and the message is updated. Then the API, limits,
+metrics, and a graceful SIGTERM.
+
+Usage: test-serve.py [RIPOSTE_BINARY]. Prints tap lines; exits 1 on failure.
+"""
+import hashlib
+import hmac
+import http.server
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from harness import Moto, ok, riposte_binary, skip, summary  # noqa: E402
+
+RIPOSTE = riposte_binary()
+TMP = tempfile.mkdtemp(prefix="riposte-serve-")
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+BOT_TOKEN = "xoxb-riposte-test-token-0001"
+EVENT_KEY = "test-event-key-0001"
+BOB_TOKEN = "bob-token-0001"
+ACCOUNT = "123456789012"
+
+
+class FakeSlack:
+    """Records POSTs to /api/<method>; answers like Slack's Web API."""
+
+    def __init__(self):
+        self.calls = []
+        self.lock = threading.Lock()
+        outer = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(n).decode()
+                with outer.lock:
+                    outer.calls.append({"path": self.path, "auth": self.headers.get(
+                        "Authorization", ""), "body": body})
+                reply = {"ok": True, "channel": "C0SECURITY", "ts": "1700000000.000100"}
+                data = json.dumps(reply).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *a):
+                pass
+
+        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.port = self.srv.server_address[1]
+        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
+
+    def wait(self, method, n=1, timeout=15):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            with self.lock:
+                got = [c for c in self.calls if c["path"].endswith("/" + method)]
+            if len(got) >= n:
+                return got
+            time.sleep(0.05)
+        return got
+
+    def stop(self):
+        self.srv.shutdown()
+
+
+def sha(s):
+    return hashlib.sha256(s.encode()).hexdigest()
+
+
+def write_config(moto_url, slack_port, db):
+    cfg = f"""
+server:
+  listen: 127.0.0.1:8088
+  max_body: 64KiB
+  drain_timeout: 10s
+store:
+  path: {db}
+aws:
+  region: us-east-1
+  endpoint_url: {moto_url}
+channels:
+  security:
+    kind: slack
+    bot_token_env: TEST_SLACK_BOT_TOKEN
+    signing_secret_env: TEST_SLACK_SIGNING_SECRET
+    channel: C0SECURITY
+    api_base: http://127.0.0.1:{slack_port}/api
+routes:
+  - name: everything
+    default: true
+    channels: [security]
+    playbooks: [compromised-access-key]
+    mode: approve
+safety:
+  max_destructive_per_hour: 100
+users:
+  - name: bob
+    roles: [responder]
+    slack_id: U0BOB
+    token_sha256: {sha(BOB_TOKEN)}
+  - name: carol
+    roles: [viewer]
+    slack_id: U0CAROL
+api:
+  event_keys:
+    - name: test
+      key_sha256: {sha(EVENT_KEY)}
+"""
+    path = os.path.join(TMP, "riposte.yaml")
+    with open(path, "w") as f:
+        f.write(cfg)
+    return path
+
+
+def finding(key, user):
+    return {
+        "version": "0", "id": "evb-serve-1", "detail-type": "GuardDuty Finding",
+        "source": "aws.guardduty", "account": ACCOUNT, "time": "2026-11-22T10:01:00Z",
+        "region": "us-east-1", "resources": [],
+        "detail": {
+            "schemaVersion": "2.0", "accountId": ACCOUNT, "region": "us-east-1",
+            "id": "gd-serve-0001", "type": "UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom",
+            "severity": 8, "title": "API called from a known malicious IP",
+            "createdAt": "2026-11-22T10:00:00Z", "updatedAt": "2026-11-22T10:01:00Z",
+            "resource": {"resourceType": "AccessKey", "accessKeyDetails": {
+                "accessKeyId": key, "principalId": "AIDASERVE", "userName": user,
+                "userType": "IAMUser"}},
+            "service": {"serviceName": "guardduty", "action": {
+                "actionType": "AWS_API_CALL", "awsApiCallAction": {
+                    "api": "ListBuckets", "remoteIpDetails": {"ipAddressV4": "198.51.100.7"}}}},
+        },
+    }
+
+
+def call(method, url, body=None, headers=None, timeout=10):
+    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def interaction(run, step, user, action="riposte_approve"):
+    payload = {
+        "type": "block_actions", "user": {"id": user, "username": user.lower()},
+        "team": {"id": "T0TEST"}, "channel": {"id": "C0SECURITY"},
+        "container": {"type": "message", "message_ts": "1700000000.000100",
+                      "channel_id": "C0SECURITY"},
+        "response_url": "https://hooks.slack.com/actions/T0TEST/1/x",
+        "actions": [{"action_id": action, "value": f"{run}:{step}", "type": "button"}],
+    }
+    return ("payload=" + urllib.parse.quote(json.dumps(payload))).encode()
+
+
+def signed(body, ts=None, secret=SIGNING_SECRET):
+    ts = str(int(time.time()) if ts is None else ts)
+    sig = "v0=" + hmac.new(secret.encode(), f"v0:{ts}:".encode() + body,
+                           hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig,
+            "Content-Type": "application/x-www-form-urlencoded"}
+
+
+def main():
+    try:
+        import boto3
+    except ImportError:
+        skip("serve", "boto3 is not installed")
+        return summary()
+    moto = Moto()
+    slack = FakeSlack()
+    proc = None
+    try:
+        iam = boto3.client("iam", endpoint_url=moto.url, region_name="us-east-1",
+                           aws_access_key_id="testing", aws_secret_access_key="testingsecret")
+        iam.create_user(UserName="dev-alice")
+        key = iam.create_access_key(UserName="dev-alice")["AccessKey"]["AccessKeyId"]
+
+        def key_status():
+            return iam.list_access_keys(UserName="dev-alice")["AccessKeyMetadata"][0]["Status"]
+
+        db = os.path.join(TMP, "serve.db")
+        cfg = write_config(moto.url, slack.port, db)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testingsecret",
+                    "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true",
+                    "HOME": TMP, "XDG_STATE_HOME": os.path.join(TMP, "state"),
+                    "AWS_CONFIG_FILE": os.path.join(TMP, "none"),
+                    "AWS_SHARED_CREDENTIALS_FILE": os.path.join(TMP, "none"),
+                    "TEST_SLACK_BOT_TOKEN": BOT_TOKEN,
+                    "TEST_SLACK_SIGNING_SECRET": SIGNING_SECRET})
+        p = subprocess.run([RIPOSTE, "config", "check", cfg], env=env, capture_output=True,
+                           text=True)
+        ok(p.returncode == 0, "config check: the test's configuration is valid",
+           p.stdout + p.stderr)
+        ok(BOT_TOKEN not in p.stdout + p.stderr and SIGNING_SECRET not in p.stdout + p.stderr,
+           "config check prints no secret")
+
+        errlog = open(os.path.join(TMP, "serve.log"), "w+")
+        proc = subprocess.Popen([RIPOSTE, "serve", "--config", cfg, "--port", "0"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=errlog)
+        port = None
+        deadline = time.time() + 20
+        while time.time() < deadline and port is None and proc.poll() is None:
+            errlog.seek(0)
+            m = re.search(r"serving on http://127\.0\.0\.1:(\d+)", errlog.read())
+            port = int(m.group(1)) if m else None
+            time.sleep(0.05)
+        ok(port is not None, "serve: listening", open(errlog.name).read()[-500:])
+        if port is None:
+            return summary()
+        base = f"http://127.0.0.1:{port}"
+
+        st, body = call("GET", base + "/healthz")
+        ok(st == 200 and "ok" in body, "GET /healthz", f"{st} {body}")
+        st, _ = call("POST", base + "/v1/events", json.dumps(finding(key, "dev-alice")).encode(),
+                     {"Content-Type": "application/json"})
+        ok(st == 401, "POST /v1/events without a key is refused", str(st))
+        st, _ = call("POST", base + "/v1/events", b"x" * (70 * 1024),
+                     {"X-API-Key": EVENT_KEY})
+        ok(st == 413, "a body over max_body is refused with 413", str(st))
+
+        t0 = time.time()
+        st, body = call("POST", base + "/v1/events", json.dumps(finding(key, "dev-alice")).encode(),
+                        {"X-API-Key": EVENT_KEY, "Content-Type": "application/json"})
+        ok(st == 202 and '"accepted":1' in body, "POST /v1/events: the finding is accepted",
+           f"{st} {body}")
+        posts = slack.wait("chat.postMessage")
+        ok(len(posts) == 1, "a Slack message arrives", str(len(posts)))
+        if not posts:
+            return summary()
+        msg = json.loads(posts[0]["body"])
+        ok(posts[0]["auth"] == "Bearer " + BOT_TOKEN, "chat.postMessage carries the bot token")
+        buttons = [e for b in msg.get("blocks", []) if b.get("type") == "actions"
+                   for e in b.get("elements", [])]
+        approve = [b for b in buttons if b.get("action_id") == "riposte_approve"]
+        ok(approve and approve[0]["value"].endswith(":disable-key"),
+           "the message has an approve button for disable-key",
+           json.dumps(buttons)[:400])
+        ok(any(b.get("action_id") == "riposte_reject" for b in buttons),
+           "and a reject button")
+        ok(key in posts[0]["body"], "the message names the access key")
+        print(f"# event POSTed -> Slack message: {(time.time() - t0) * 1000:.1f} ms", flush=True)
+        run = approve[0]["value"].split(":")[0] if approve else "0"
+        ok(key_status() == "Active", "nothing is done before a press")
+
+        # Refused presses: logged, nothing done.
+        body = interaction(run, "disable-key", "U0BOB")
+        h = signed(body, secret="not-the-secret")
+        st, _ = call("POST", base + "/v1/slack/interactions", body, h)
+        ok(st == 401, "a press with a wrong signature is refused", str(st))
+        h = signed(body, ts=int(time.time()) - 600)
+        st, _ = call("POST", base + "/v1/slack/interactions", body, h)
+        ok(st == 401, "a press with a stale timestamp is refused", str(st))
+        tampered = body.replace(b"U0BOB", b"U0EVE")
+        h = signed(body)
+        st, _ = call("POST", base + "/v1/slack/interactions", tampered, h)
+        ok(st == 401, "a body changed after signing is refused", str(st))
+        body_carol = interaction(run, "disable-key", "U0CAROL")
+        st, _ = call("POST", base + "/v1/slack/interactions", body_carol, signed(body_carol))
+        ok(st == 200, "a viewer's signed press is taken (and then refused)", str(st))
+        time.sleep(1.5)
+        ok(key_status() == "Active", "no press so far disabled the key")
+        a = subprocess.run([RIPOSTE, "audit", "list", "--db", db, "--format", "jsonl"],
+                           capture_output=True, text=True, env=env).stdout
+        ok('"approval_refused"' in a and "slack:U0CAROL" in a,
+           "the viewer's refusal is in the audit log")
+        ok(a.count('"interaction_refused"') == 3,
+           "the three forged presses are in the audit log",
+           str(a.count('"interaction_refused"')))
+
+        # The responder's press.
+        t1 = time.time()
+        st, _ = call("POST", base + "/v1/slack/interactions", body, signed(body))
+        ok(st == 200, "the responder's press is accepted", str(st))
+        deadline = time.time() + 15
+        while time.time() < deadline and key_status() != "Inactive":
+            time.sleep(0.05)
+        ok(key_status() == "Inactive", "the access key is inactive in moto (boto3)")
+        print(f"# press -> key inactive: {(time.time() - t1) * 1000:.1f} ms", flush=True)
+        upd = slack.wait("chat.update")
+        ok(upd and "U0BOB" in upd[-1]["body"] and "Approved" in upd[-1]["body"],
+           "the Slack message is updated with who approved",
+           upd[-1]["body"][:300] if upd else "no chat.update")
+
+        posts = slack.wait("chat.postMessage", n=2)
+        ok(len(posts) >= 2 and "Key disabled: succeeded" in posts[-1]["body"],
+           "the playbook's notify step is delivered to Slack from the outbox",
+           posts[-1]["body"][:300] if posts else "none")
+        con = __import__("sqlite3").connect(db)
+        pend = con.execute("SELECT COUNT(*) FROM notifications WHERE delivered_ns IS NULL"
+                           ).fetchone()[0]
+        con.close()
+        ok(pend == 0, "the outbox is empty: every notification delivered", str(pend))
+
+        st, body = call("GET", base + "/v1/incidents", headers={"Authorization": "Bearer " +
+                                                                 BOB_TOKEN})
+        ok(st == 200 and json.loads(body) and json.loads(body)[0]["id"] >= 1,
+           "GET /v1/incidents with a token", f"{st} {body[:200]}")
+        st, _ = call("GET", base + "/v1/incidents")
+        ok(st == 401, "GET /v1/incidents without a token is refused", str(st))
+        st, body = call("GET", base + "/v1/runs", headers={"Authorization": "Bearer " +
+                                                            BOB_TOKEN})
+        runs = json.loads(body) if st == 200 else []
+        ok(runs and runs[0]["playbook"] == "compromised-access-key",
+           "GET /v1/runs lists the run", body[:200])
+        st, body = call("GET", base + "/metrics")
+        ok(st == 200 and re.search(r"^riposte_events_total 1$", body, re.M) and
+           "riposte_detection_to_action_seconds_count" in body, "GET /metrics",
+           body[:400])
+
+        proc.send_signal(signal.SIGTERM)
+        try:
+            rc = proc.wait(20)
+        except subprocess.TimeoutExpired:
+            rc = None
+        errlog.seek(0)
+        log = errlog.read()
+        ok(rc == 0 and "stopped" in log, "SIGTERM: drained and stopped with exit 0",
+           f"rc={rc} {log[-300:]}")
+        ok(BOT_TOKEN not in log and SIGNING_SECRET not in log, "no secret in the daemon's log")
+        p = subprocess.run([RIPOSTE, "audit", "verify", "--db", db], capture_output=True,
+                           text=True, env=env)
+        ok(p.returncode == 0, "audit verify after the daemon", p.stdout)
+        proc = None
+    finally:
+        if proc and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        slack.stop()
+        moto.stop()
+        shutil.rmtree(TMP, ignore_errors=True)
+    return summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
