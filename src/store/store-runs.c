@@ -320,22 +320,28 @@ int rip_store_list_runs(rip_store *st, const rip_store_run_filter *f,
                         rip_store_run_fn fn, void *ud)
 {
     sqlite3_stmt *s = NULL;
-    int rc = rip_store_sql_prep(
-        st,
-        "SELECT r.id, r.incident_id, r.playbook, r.state, r.dry_run, r.started_ns,"
-        " r.updated_ns, r.ended_ns,"
-        " (SELECT COUNT(*) FROM run_steps x WHERE x.run_id = r.id),"
-        " (SELECT COUNT(*) FROM run_steps x WHERE x.run_id = r.id AND x.state IN"
-        "  ('succeeded', 'failed', 'skipped', 'cancelled', 'timed_out'))"
-        " FROM playbook_runs r"
-        " WHERE (?1 = 0 OR r.incident_id = ?1) AND (?2 = 0 OR r.ended_ns IS NULL)"
-        " AND (?3 < 0 OR r.dry_run = ?3) ORDER BY r.id",
-        &s, "listing runs");
+    /* Only the predicates asked for, so that an incident's runs are read
+     * through playbook_runs_once (incident_id first), not by a scan: the
+     * daemon asks for them on every incident it touches. */
+    char sql[1024];
+    int64_t inc = f ? f->incident_id : 0;
+    int open = f ? f->open_only : 0, dry = f ? f->dry_run : -1;
+    snprintf(sql, sizeof(sql),
+             "SELECT r.id, r.incident_id, r.playbook, r.state, r.dry_run, r.started_ns,"
+             " r.updated_ns, r.ended_ns,"
+             " (SELECT COUNT(*) FROM run_steps x WHERE x.run_id = r.id),"
+             " (SELECT COUNT(*) FROM run_steps x WHERE x.run_id = r.id AND x.state IN"
+             "  ('succeeded', 'failed', 'skipped', 'cancelled', 'timed_out'))"
+             " FROM playbook_runs r WHERE 1 = 1%s%s%s ORDER BY r.id",
+             inc ? " AND r.incident_id = ?1" : "", open ? " AND r.ended_ns IS NULL" : "",
+             dry >= 0 ? " AND r.dry_run = ?3" : "");
+    int rc = rip_store_sql_prep(st, sql, &s, "listing runs");
     if (rc)
         return rc;
-    sqlite3_bind_int64(s, 1, f ? f->incident_id : 0);
-    sqlite3_bind_int(s, 2, f ? f->open_only : 0);
-    sqlite3_bind_int(s, 3, f ? f->dry_run : -1);
+    if (inc)
+        sqlite3_bind_int64(s, 1, inc);
+    if (dry >= 0)
+        sqlite3_bind_int(s, 3, dry);
     int r;
     while ((r = sqlite3_step(s)) == SQLITE_ROW) {
         rip_store_run_row row = {
