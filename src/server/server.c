@@ -977,6 +977,20 @@ static void handle(void *ud, const rip_http_request *req, rip_http_response *res
 
 /* ---- start and stop ---- */
 
+typedef struct recover {
+    rip_server *s;
+    size_t n;
+} recover;
+
+static int recover_incident(void *ud, const rip_store_incident_row *row)
+{
+    recover *r = ud;
+    job j = { .kind = JOB_INCIDENT, .incident = row->id };
+    if (push_job(r->s, &j) == 0)
+        r->n++;
+    return 0;
+}
+
 int rip_server_start(const rip_server_deps *deps, rip_server **out, char *err, size_t errlen)
 {
     rip_server *s = calloc(1, sizeof(*s));
@@ -1055,6 +1069,22 @@ int rip_server_start(const rip_server_deps *deps, rip_server **out, char *err, s
         rc = RIP_ENOMEM;
         snprintf(err, errlen, "cannot start the worker thread");
         goto fail;
+    }
+    /* Recovery: an incident acknowledged before a crash may have had its
+     * playbooks not started yet, or a run stopped mid-step. Starting is
+     * idempotent and advancing reconciles, so every open incident is
+     * worked once now. */
+    {
+        recover r = { s, 0 };
+        rip_store_incident_filter f = { .status = "open", .limit = 100000 };
+        pthread_mutex_lock(&s->lock);
+        rip_store_list_incidents(s->st, &f, recover_incident, &r);
+        f.status = "acknowledged";
+        rip_store_list_incidents(s->st, &f, recover_incident, &r);
+        pthread_mutex_unlock(&s->lock);
+        if (r.n)
+            slog(s, "recovery: %zu open incident%s queued to resume their playbooks", r.n,
+                 r.n == 1 ? "" : "s");
     }
     rip_http_opts ho = {
         .host = s->cfg->server.listen_host,

@@ -348,6 +348,35 @@ def main():
                            text=True, env=env)
         ok(p.returncode == 0, "audit verify after the daemon", p.stdout)
         proc = None
+
+        # Recovery: an incident stored while the daemon was down (here by
+        # `riposte ingest`, as after a crash between the 202 and the worker)
+        # gets its playbooks when the daemon starts.
+        iam.create_user(UserName="dev-bob")
+        key2 = iam.create_access_key(UserName="dev-bob")["AccessKey"]["AccessKeyId"]
+        f2 = finding(key2, "dev-bob")
+        f2["detail"]["id"] = "gd-serve-0002"
+        f2["detail"]["service"]["action"]["awsApiCallAction"]["remoteIpDetails"][
+            "ipAddressV4"] = "198.51.100.99"
+        path2 = os.path.join(TMP, "later.json")
+        with open(path2, "w") as fh:
+            json.dump(f2, fh)
+        p = subprocess.run([RIPOSTE, "ingest", "--db", db, path2], capture_output=True,
+                           text=True, env=env)
+        ok(p.returncode == 0, "recovery: a finding stored while the daemon is down", p.stderr)
+        before = len(slack.wait("chat.postMessage", n=99, timeout=0.1))
+        errlog2 = open(os.path.join(TMP, "serve2.log"), "w+")
+        proc = subprocess.Popen([RIPOSTE, "serve", "--config", cfg, "--port", "0"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=errlog2)
+        posts = slack.wait("chat.postMessage", n=before + 1)
+        ok(len(posts) > before and key2 in posts[-1]["body"],
+           "recovery: on start the daemon works the stored incident (a message for its key)",
+           f"{len(posts)} messages")
+        errlog2.seek(0)
+        ok("recovery:" in errlog2.read(), "recovery: the log says so")
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(20)
+        proc = None
     finally:
         if proc and proc.poll() is None:
             proc.kill()
