@@ -163,7 +163,8 @@ int cmd_serve(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
-    fprintf(stderr, "riposte: serving on http://%s:%u (%s)\n",
+    fprintf(stderr, "riposte: serving on %s://%s:%u (%s)\n",
+            cfg->server.tls_cert ? "https" : "http",
             cfg->server.listen_host ? cfg->server.listen_host : "127.0.0.1",
             (unsigned)rip_server_port(srv), cfg->safety.dry_run ? "dry run: nothing is changed"
                                                                 : "acting");

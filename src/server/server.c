@@ -76,6 +76,7 @@ struct rip_server {
     rip_slack_cfg slack;
     int have_slack;
     const char *signing_secret;
+    rip_buf tls_cert, tls_key;  /* PEM text, when TLS is on */
     /* the channels the notification outbox is delivered to */
     rip_notify_channel *nchans;
     rip_slack_cfg *nslack;
@@ -977,6 +978,34 @@ static void handle(void *ud, const rip_http_request *req, rip_http_response *res
 
 /* ---- start and stop ---- */
 
+/* Reads a PEM file (at most 1 MiB) into b, NUL-terminated. 0 or -1. */
+static int read_pem(const char *path, rip_buf *b)
+{
+    FILE *f = path ? fopen(path, "rb") : NULL;
+    if (!f)
+        return -1;
+    char chunk[4096];
+    size_t n;
+    int rc = 0;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        if (b->len + n > ((size_t)1 << 20) || rip_buf_add(b, chunk, n))
+            rc = -1;
+    if (ferror(f))
+        rc = -1;
+    fclose(f);
+    return rc || !b->len ? -1 : 0;
+}
+
+static void wipe_buf(rip_buf *b)
+{
+    if (b->ptr) {
+        volatile char *p = b->ptr;
+        for (size_t i = 0; i < b->len; i++)
+            p[i] = 0;
+    }
+    rip_buf_release(b);
+}
+
 typedef struct recover {
     rip_server *s;
     size_t n;
@@ -1001,6 +1030,8 @@ int rip_server_start(const rip_server_deps *deps, rip_server **out, char *err, s
     }
     s->d = *deps;
     s->cfg = deps->cfg;
+    rip_buf_init(&s->tls_cert, 0);
+    rip_buf_init(&s->tls_key, 0);
     pthread_mutex_init(&s->lock, NULL);
     pthread_mutex_init(&s->qlock, NULL);
     pthread_cond_init(&s->qcond, NULL);
@@ -1086,6 +1117,22 @@ int rip_server_start(const rip_server_deps *deps, rip_server **out, char *err, s
             slog(s, "recovery: %zu open incident%s queued to resume their playbooks", r.n,
                  r.n == 1 ? "" : "s");
     }
+    /* TLS: the PEM files are read once here (libmicrohttpd takes them as
+     * text); the key is wiped when the server stops. */
+    if (s->cfg->server.tls_cert) {
+        if (read_pem(s->cfg->server.tls_cert, &s->tls_cert) ||
+            read_pem(s->cfg->server.tls_key, &s->tls_key)) {
+            rc = RIP_EIO;
+            snprintf(err, errlen, "cannot read the TLS certificate or key ('%s', '%s')",
+                     s->cfg->server.tls_cert, s->cfg->server.tls_key);
+            pthread_mutex_lock(&s->qlock);
+            s->stopping = 1;
+            pthread_cond_signal(&s->qcond);
+            pthread_mutex_unlock(&s->qlock);
+            pthread_join(s->worker, NULL);
+            goto fail;
+        }
+    }
     rip_http_opts ho = {
         .host = s->cfg->server.listen_host,
         .port = s->cfg->server.listen_port,
@@ -1093,6 +1140,8 @@ int rip_server_start(const rip_server_deps *deps, rip_server **out, char *err, s
         .max_header = s->cfg->server.max_header,
         .max_connections = s->cfg->server.max_connections,
         .timeout_s = s->cfg->server.connection_timeout_s,
+        .tls_cert_pem = s->tls_cert.len ? s->tls_cert.ptr : NULL,
+        .tls_key_pem = s->tls_key.len ? s->tls_key.ptr : NULL,
         .handler = handle,
         .ud = s,
     };
@@ -1108,6 +1157,8 @@ int rip_server_start(const rip_server_deps *deps, rip_server **out, char *err, s
     *out = s;
     return 0;
 fail:
+    wipe_buf(&s->tls_key);
+    rip_buf_release(&s->tls_cert);
     free(s->nchans);
     free(s->nslack);
     free(s->npd);
@@ -1147,6 +1198,8 @@ void rip_server_stop(rip_server *s, unsigned drain_ms)
     rip_detector_free(s->det);
     rip_store_close(s->st);
     free(s->touched);
+    wipe_buf(&s->tls_key);
+    rip_buf_release(&s->tls_cert);
     free(s->nchans);
     free(s->nslack);
     free(s->npd);

@@ -377,6 +377,46 @@ def main():
         proc.send_signal(signal.SIGTERM)
         proc.wait(20)
         proc = None
+
+        # TLS: riposte serves HTTPS itself with a certificate of ours.
+        crt, key_pem = os.path.join(TMP, "tls.crt"), os.path.join(TMP, "tls.key")
+        p = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                            "-keyout", key_pem, "-out", crt, "-days", "1",
+                            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                           capture_output=True, text=True)
+        ok(p.returncode == 0, "tls: a self-signed certificate for the test", p.stderr[-300:])
+        with open(cfg) as fh:
+            text = fh.read()
+        tls_cfg = os.path.join(TMP, "tls.yaml")
+        with open(tls_cfg, "w") as fh:
+            fh.write(text.replace("  max_body: 64KiB\n", f"  max_body: 64KiB\n  tls_cert: {crt}\n"
+                                  f"  tls_key: {key_pem}\n"))
+        errlog3 = open(os.path.join(TMP, "serve3.log"), "w+")
+        proc = subprocess.Popen([RIPOSTE, "serve", "--config", tls_cfg, "--port", "0"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=errlog3)
+        tport = None
+        deadline = time.time() + 20
+        while time.time() < deadline and tport is None and proc.poll() is None:
+            errlog3.seek(0)
+            m = re.search(r"serving on https://127\.0\.0\.1:(\d+)", errlog3.read())
+            tport = int(m.group(1)) if m else None
+            time.sleep(0.05)
+        ok(tport is not None, "tls: serving on https", open(errlog3.name).read()[-300:])
+        if tport:
+            import ssl
+            ctx = ssl.create_default_context(cafile=crt)
+            with urllib.request.urlopen(f"https://127.0.0.1:{tport}/healthz", context=ctx,
+                                        timeout=10) as r:
+                ok(r.status == 200, "tls: GET /healthz over HTTPS, certificate verified")
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{tport}/healthz", timeout=5)
+                plain = True
+            except Exception:
+                plain = False
+            ok(not plain, "tls: plain HTTP is not answered")
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(20)
+        proc = None
     finally:
         if proc and proc.poll() is None:
             proc.kill()
