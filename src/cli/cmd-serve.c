@@ -32,18 +32,24 @@ void cmd_serve_usage(FILE *out)
           "                   the port is printed on standard error)\n"
           "\n"
           "SIGTERM or SIGINT: stop accepting, finish the requests and the queued work\n"
-          "(up to server.drain_timeout), commit, exit 0.\n"
+          "(up to server.drain_timeout), commit, exit 0. SIGHUP: read the file again; with\n"
+          "errors, keep the running configuration; else hand the listening socket to a\n"
+          "server with the new one (no connection refused meanwhile). The aws: section\n"
+          "and the rules are read at start only.\n"
           "\n"
           "exit status: 0 stopped cleanly; 2 the configuration, the database or the\n"
           "listening address is unusable.\n",
           out);
 }
 
-static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_signal, reload_signal;
 
 static void on_signal(int sig)
 {
-    stop_signal = sig;
+    if (sig == SIGHUP)
+        reload_signal = 1;
+    else
+        stop_signal = sig;
 }
 
 static void on_diag(void *ud, const rip_config_diag *d)
@@ -162,6 +168,7 @@ int cmd_serve(int argc, char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     fprintf(stderr, "riposte: serving on %s://%s:%u (%s)\n",
             cfg->server.tls_cert ? "https" : "http",
@@ -169,10 +176,48 @@ int cmd_serve(int argc, char **argv)
             (unsigned)rip_server_port(srv), cfg->safety.dry_run ? "dry run: nothing is changed"
                                                                 : "acting");
     fflush(stderr);
-    while (!stop_signal)
+    while (!stop_signal) {
         pause();
-    fprintf(stderr, "riposte: %s: draining\n", stop_signal == SIGTERM ? "SIGTERM" : "SIGINT");
-    rip_server_stop(srv, cfg->server.drain_timeout_s * 1000);
+        if (!reload_signal || stop_signal)
+            continue;
+        reload_signal = 0;
+        /* SIGHUP: a new configuration, checked first; the old one keeps
+         * serving when it has errors. The listening socket passes from the
+         * old server to the new one, so a connection arriving meanwhile
+         * waits in its backlog: no event is refused, and the old server
+         * finishes what it acknowledged before it goes. */
+        rip_config *next = NULL;
+        if (rip_config_load_with(config, &co, &next, on_diag, NULL) < 0) {
+            rip_cli_error("SIGHUP: '%s' has errors (above): still serving with the previous "
+                          "configuration", config);
+            continue;
+        }
+        if (port_arg)
+            next->server.listen_port = cfg->server.listen_port;
+        int fd = rip_server_stop_keep_socket(srv, cfg->server.drain_timeout_s * 1000);
+        deps.cfg = next;
+        deps.listen_fd = fd;
+        if (rip_server_start(&deps, &srv, err, sizeof(err)) < 0) {
+            rip_cli_error("SIGHUP: the new configuration cannot start (%s): back to the "
+                          "previous one", err);
+            rip_config_free(next);
+            deps.cfg = cfg;
+            if (rip_server_start(&deps, &srv, err, sizeof(err)) < 0) {
+                exit_code = rip_cli_error("%s", err);
+                srv = NULL;
+                break;
+            }
+            continue;
+        }
+        rip_config_free(cfg);
+        cfg = next;
+        fprintf(stderr, "riposte: SIGHUP: configuration reloaded from %s\n", config);
+        fflush(stderr);
+    }
+    if (srv) {
+        fprintf(stderr, "riposte: %s: draining\n", stop_signal == SIGTERM ? "SIGTERM" : "SIGINT");
+        rip_server_stop(srv, cfg->server.drain_timeout_s * 1000);
+    }
     fprintf(stderr, "riposte: stopped\n");
 out:
     if (have_client) {

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util/err.h"
 
@@ -18,6 +19,7 @@ struct rip_http_server {
     rip_http_opts o;
     uint16_t port;
     atomic_uint in_flight;
+    int quiesced;
 };
 
 /* One request's state across libmicrohttpd's calls. */
@@ -194,9 +196,12 @@ int rip_http_start(const rip_http_opts *o, rip_http_server **out, char *err, siz
     }
     if (o->tls_cert_pem)
         flags |= MHD_USE_TLS;
-    struct MHD_OptionItem opts[12];
+    struct MHD_OptionItem opts[13];
     size_t n = 0;
-    opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, &ss };
+    if (o->listen_fd > 0)
+        opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, o->listen_fd, NULL };
+    else
+        opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, &ss };
     opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, s->o.max_connections,
                                          NULL };
     opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, s->o.timeout_s, NULL };
@@ -235,17 +240,21 @@ unsigned rip_http_in_flight(const rip_http_server *s)
     return atomic_load(&((rip_http_server *)s)->in_flight);
 }
 
-void rip_http_quiesce(rip_http_server *s)
+int rip_http_quiesce(rip_http_server *s)
 {
-    if (s && s->d)
-        MHD_quiesce_daemon(s->d);
+    if (!s || !s->d || s->quiesced)
+        return -1;
+    s->quiesced = 1;
+    return (int)MHD_quiesce_daemon(s->d);
 }
 
 void rip_http_stop(rip_http_server *s, unsigned drain_ms)
 {
     if (!s)
         return;
-    rip_http_quiesce(s);
+    int fd = rip_http_quiesce(s);
+    if (fd >= 0)
+        close(fd);
     struct timespec ts = { 0, 10 * 1000000 };
     for (unsigned waited = 0; waited < drain_ms && atomic_load(&s->in_flight); waited += 10)
         nanosleep(&ts, NULL);

@@ -61,6 +61,9 @@ typedef struct rip_http_opts {
     unsigned timeout_s;        /* idle connections; 0: 30 */
     unsigned threads;          /* handler threads; 0: 4 */
     const char *tls_cert_pem, *tls_key_pem;   /* PEM text, both or neither */
+    int listen_fd;             /* > 0: serve on this bound, listening socket
+                                  (from rip_http_quiesce() of a previous
+                                  server: a reload drops no connection) */
     rip_http_handler handler;
     void *ud;
 } rip_http_opts;
@@ -71,10 +74,13 @@ int rip_http_start(const rip_http_opts *o, rip_http_server **out, char *err, siz
 uint16_t rip_http_port(const rip_http_server *s);
 /* Requests being handled now. */
 unsigned rip_http_in_flight(const rip_http_server *s);
-/* Stops accepting new connections; those open are served. */
-void rip_http_quiesce(rip_http_server *s);
-/* Waits up to drain_ms for the requests in flight, then stops and frees.
- * Accepts NULL. */
+/* Stops accepting new connections; those open are served. Returns the
+ * listening socket, which the server no longer owns: pass it to the next
+ * server (listen_fd) or close it. -1 when already quiesced. */
+int rip_http_quiesce(rip_http_server *s);
+/* Quiesces (closing the listening socket unless it was handed out), waits
+ * up to drain_ms for the requests in flight, then stops and frees. Accepts
+ * NULL. */
 void rip_http_stop(rip_http_server *s, unsigned drain_ms);
 
 #endif

@@ -1105,7 +1105,7 @@ int rip_server_start(const rip_server_deps *deps, rip_server **out, char *err, s
      * playbooks not started yet, or a run stopped mid-step. Starting is
      * idempotent and advancing reconciles, so every open incident is
      * worked once now. */
-    {
+    if (deps->listen_fd <= 0) {   /* a fresh start, not a reload */
         recover r = { s, 0 };
         rip_store_incident_filter f = { .status = "open", .limit = 100000 };
         pthread_mutex_lock(&s->lock);
@@ -1140,6 +1140,7 @@ int rip_server_start(const rip_server_deps *deps, rip_server **out, char *err, s
         .max_header = s->cfg->server.max_header,
         .max_connections = s->cfg->server.max_connections,
         .timeout_s = s->cfg->server.connection_timeout_s,
+        .listen_fd = deps->listen_fd,
         .tls_cert_pem = s->tls_cert.len ? s->tls_cert.ptr : NULL,
         .tls_key_pem = s->tls_key.len ? s->tls_key.ptr : NULL,
         .handler = handle,
@@ -1178,11 +1179,11 @@ uint16_t rip_server_port(const rip_server *s)
     return rip_http_port(s->http);
 }
 
-void rip_server_stop(rip_server *s, unsigned drain_ms)
+static void server_stop(rip_server *s, unsigned drain_ms, int *keep_fd)
 {
-    if (!s)
-        return;
     atomic_store(&s->draining, 1);
+    if (keep_fd)
+        *keep_fd = rip_http_quiesce(s->http);
     rip_http_stop(s->http, drain_ms);
     /* The queued work is finished, then the worker ends. */
     pthread_mutex_lock(&s->qlock);
@@ -1209,4 +1210,18 @@ void rip_server_stop(rip_server *s, unsigned drain_ms)
     pthread_mutex_destroy(&s->qlock);
     pthread_cond_destroy(&s->qcond);
     free(s);
+}
+
+void rip_server_stop(rip_server *s, unsigned drain_ms)
+{
+    if (s)
+        server_stop(s, drain_ms, NULL);
+}
+
+int rip_server_stop_keep_socket(rip_server *s, unsigned drain_ms)
+{
+    int fd = -1;
+    if (s)
+        server_stop(s, drain_ms, &fd);
+    return fd;
 }

@@ -39,6 +39,8 @@ typedef struct rip_server_deps {
     rip_aws_client *client;             /* NULL: runs are planned, never called */
     void (*log)(void *ud, const char *line);   /* one line per event of note */
     void *log_ud;
+    int listen_fd;                      /* > 0: a listening socket to serve on
+                                           (a reload's); else bind the config's */
 } rip_server_deps;
 
 /* Opens the store and starts listening and working. 0 and *out, or a
@@ -49,5 +51,9 @@ uint16_t rip_server_port(const rip_server *s);
 /* Graceful stop: stop accepting, finish requests and queued work within
  * drain_ms, commit, close. Accepts NULL. */
 void rip_server_stop(rip_server *s, unsigned drain_ms);
+/* As rip_server_stop(), but the listening socket stays open and is
+ * returned (connections arriving meanwhile wait in its backlog): start the
+ * next server with it as deps.listen_fd. -1 when there is none. */
+int rip_server_stop_keep_socket(rip_server *s, unsigned drain_ms);
 
 #endif

@@ -334,6 +334,39 @@ def main():
            "riposte_detection_to_action_seconds_count" in body, "GET /metrics",
            body[:400])
 
+        # SIGHUP: a new user appears without a restart; a broken file is
+        # refused and the running configuration stays.
+        dave = {"Authorization": "Bearer dave-token-0001"}
+        st, _ = call("GET", base + "/v1/incidents", headers=dave)
+        ok(st == 401, "reload: dave is not a user yet", str(st))
+        with open(cfg) as fh:
+            good = fh.read()
+        with open(cfg, "w") as fh:
+            fh.write(good.replace("users:\n", "users:\n  - name: dave\n    roles: [viewer]\n"
+                                  f"    token_sha256: {sha('dave-token-0001')}\n", 1))
+        proc.send_signal(signal.SIGHUP)
+
+        def log_has(text, timeout=15):
+            end = time.time() + timeout
+            while time.time() < end:
+                errlog.seek(0)
+                if text in errlog.read():
+                    return True
+                time.sleep(0.05)
+            return False
+        ok(log_has("configuration reloaded"), "reload: SIGHUP reloads the configuration")
+        st, _ = call("GET", base + "/v1/incidents", headers=dave)
+        ok(st == 200, "reload: dave's token works, on the same port", str(st))
+        with open(cfg, "w") as fh:
+            fh.write(good.replace("mode: approve", "mode: sometimes"))
+        proc.send_signal(signal.SIGHUP)
+        ok(log_has("still serving with the previous configuration"),
+           "reload: a file with errors is refused")
+        st, _ = call("GET", base + "/v1/incidents", headers=dave)
+        ok(st == 200 and proc.poll() is None, "reload: the running configuration stays", str(st))
+        with open(cfg, "w") as fh:
+            fh.write(good)
+
         proc.send_signal(signal.SIGTERM)
         try:
             rc = proc.wait(20)
