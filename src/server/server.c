@@ -20,6 +20,7 @@
 #include "respond/engine.h"
 #include "respond/run-context.h"
 #include "server/http.h"
+#include "server/source-sqs.h"
 #include "store/store.h"
 #include "util/err.h"
 #include "util/json.h"
@@ -77,6 +78,8 @@ struct rip_server {
     int have_slack;
     const char *signing_secret;
     rip_buf tls_cert, tls_key;  /* PEM text, when TLS is on */
+    rip_sqs_poller *pollers[16];
+    size_t npollers;
     /* the channels the notification outbox is delivered to */
     rip_notify_channel *nchans;
     rip_slack_cfg *nslack;
@@ -647,6 +650,56 @@ static void on_touched(void *ud, int64_t incident)
     s->touched[s->ntouched++] = incident;
 }
 
+/* Decodes, stores and detects data under the lock, commits, and queues the
+ * incidents that changed. 0 once committed (the caller may acknowledge). */
+static int ingest_data(rip_server *s, const char *name, const char *data, size_t len,
+                       int64_t received, size_t *events, size_t *rejected, size_t *nincidents)
+{
+    ingest_ctx c = { .s = s };
+    rip_decoder dec;
+    rip_decoder_init(&dec, on_event, on_reject, &c, NULL);
+    pthread_mutex_lock(&s->lock);
+    s->ntouched = 0;
+    rip_decode_buffer(&dec, name, data, len);
+    int rc = c.err ? c.err : rip_detector_commit(s->det);
+    int64_t committed = now_ns();
+    size_t ntouched = s->ntouched;
+    int64_t touched[256];
+    if (ntouched > 256)
+        ntouched = 256;
+    memcpy(touched, s->touched, ntouched * sizeof(int64_t));
+    pthread_mutex_unlock(&s->lock);
+    rip_decoder_release(&dec);
+    if (rc) {
+        slog(s, "%s: not stored: %s", name, rip_store_errmsg(s->st));
+        return rc;
+    }
+    atomic_fetch_add(&s->m_events, c.events);
+    atomic_fetch_add(&s->m_rejected, c.rejected);
+    atomic_fetch_add(&s->m_batches, 1);
+    if (c.newest_ns && c.events)
+        observe(&s->h_detect, (double)(committed - c.newest_ns) / 1e9);
+    for (size_t i = 0; i < ntouched; i++) {
+        job j = { .kind = JOB_INCIDENT, .incident = touched[i], .received_ns = received };
+        atomic_fetch_add(&s->m_incidents, 1);
+        if (push_job(s, &j))
+            slog(s, "incident %" PRId64 ": the work queue is full", touched[i]);
+    }
+    *events = c.events;
+    *rejected = c.rejected;
+    *nincidents = ntouched;
+    return 0;
+}
+
+static int sqs_ingest(void *ud, const char *name, const char *data, size_t len, size_t *events)
+{
+    size_t rejected = 0, n = 0;
+    int rc = ingest_data(ud, name, data, len, now_ns(), events, &rejected, &n);
+    if (!rc && !*events && rejected)
+        return RIP_EFORMAT;   /* nothing in it could be read: leave it to SQS */
+    return rc;
+}
+
 static void post_events(rip_server *s, const rip_http_request *req, rip_http_response *resp)
 {
     const char *key = rip_http_header(req, "X-API-Key");
@@ -661,44 +714,20 @@ static void post_events(rip_server *s, const rip_http_request *req, rip_http_res
         return;
     }
     int64_t received = now_ns();
-    ingest_ctx c = { .s = s };
-    rip_decoder dec;
-    rip_decoder_init(&dec, on_event, on_reject, &c, NULL);
-    pthread_mutex_lock(&s->lock);
-    s->ntouched = 0;
-    rip_decode_buffer(&dec, "POST /v1/events", req->body, req->body_len);
-    int rc = c.err ? c.err : rip_detector_commit(s->det);
-    int64_t committed = now_ns();
-    size_t ntouched = s->ntouched;
-    int64_t touched[256];
-    if (ntouched > 256)
-        ntouched = 256;
-    memcpy(touched, s->touched, ntouched * sizeof(int64_t));
-    pthread_mutex_unlock(&s->lock);
-    rip_decoder_release(&dec);
+    size_t events = 0, rejected = 0, nincidents = 0;
+    int rc = ingest_data(s, "POST /v1/events", req->body, req->body_len, received, &events,
+                         &rejected, &nincidents);
     if (rc) {
-        slog(s, "POST /v1/events: not stored: %s", rip_store_errmsg(s->st));
         reply(resp, 503, "{\"error\":\"the events could not be stored; send them again\"}");
         return;
     }
-    atomic_fetch_add(&s->m_events, c.events);
-    atomic_fetch_add(&s->m_rejected, c.rejected);
-    atomic_fetch_add(&s->m_batches, 1);
-    if (c.newest_ns && c.events)
-        observe(&s->h_detect, (double)(committed - c.newest_ns) / 1e9);
-    for (size_t i = 0; i < ntouched; i++) {
-        job j = { .kind = JOB_INCIDENT, .incident = touched[i], .received_ns = received };
-        atomic_fetch_add(&s->m_incidents, 1);
-        if (push_job(s, &j))
-            slog(s, "incident %" PRId64 ": the work queue is full", touched[i]);
-    }
-    if (!c.events && c.rejected) {
+    if (!events && rejected) {
         reply(resp, 400, "{\"error\":\"no event could be decoded\",\"rejected\":%zu}",
-              c.rejected);
+              rejected);
         return;
     }
-    reply(resp, 202, "{\"accepted\":%zu,\"rejected\":%zu,\"incidents\":%zu}", c.events,
-          c.rejected, ntouched);
+    reply(resp, 202, "{\"accepted\":%zu,\"rejected\":%zu,\"incidents\":%zu}", events,
+          rejected, nincidents);
 }
 
 static void slack_interaction(rip_server *s, const rip_http_request *req,
@@ -1155,6 +1184,31 @@ int rip_server_start(const rip_server_deps *deps, rip_server **out, char *err, s
         pthread_join(s->worker, NULL);
         goto fail;
     }
+    /* The queues: events come in from them as from POST /v1/events. */
+    for (size_t i = 0; i < s->cfg->nsources && s->npollers < 16; i++) {
+        const rip_config_source *src = &s->cfg->sources[i];
+        if (src->kind != RIP_SOURCE_SQS)
+            continue;
+        rip_sqs_opts qo = {
+            .name = src->name,
+            .queue_url = src->queue_url,
+            .region = src->region ? src->region : s->cfg->aws.region,
+            .profile = s->cfg->aws.profile,
+            .endpoint_url = s->cfg->aws.endpoint_url,
+            .wait_s = src->wait_s,
+            .max_messages = src->max_messages,
+            .visibility_timeout_s = src->visibility_timeout_s,
+            .backoff_max_s = src->backoff_max_s,
+            .ingest = sqs_ingest,
+            .ud = s,
+            .log = deps->log,
+            .log_ud = deps->log_ud,
+        };
+        if (rip_sqs_start(&qo, &s->pollers[s->npollers], err, errlen) == 0)
+            s->npollers++;
+        else
+            slog(s, "%s", err);
+    }
     *out = s;
     return 0;
 fail:
@@ -1182,6 +1236,9 @@ uint16_t rip_server_port(const rip_server *s)
 static void server_stop(rip_server *s, unsigned drain_ms, int *keep_fd)
 {
     atomic_store(&s->draining, 1);
+    /* No new events from the queues (a poll in progress ends first). */
+    for (size_t i = 0; i < s->npollers; i++)
+        rip_sqs_stop(s->pollers[i]);
     if (keep_fd)
         *keep_fd = rip_http_quiesce(s->http);
     rip_http_stop(s->http, drain_ms);
