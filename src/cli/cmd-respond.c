@@ -49,16 +49,27 @@ void cmd_respond_usage(FILE *out)
 }
 
 typedef struct inc_list {
-    int64_t v[4096];
-    size_t n;
+    int64_t *v;
+    size_t n, cap;
 } inc_list;
+
+static int push(inc_list *l, int64_t id)
+{
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 64;
+        int64_t *nv = realloc(l->v, nc * sizeof(*nv));
+        if (!nv)
+            return RIP_ENOMEM;
+        l->v = nv;
+        l->cap = nc;
+    }
+    l->v[l->n++] = id;
+    return 0;
+}
 
 static int on_incident(void *ud, const rip_store_incident_row *row)
 {
-    inc_list *l = ud;
-    if (l->n < sizeof(l->v) / sizeof(l->v[0]))
-        l->v[l->n++] = row->id;
-    return 0;
+    return push(ud, row->id);
 }
 
 typedef struct tally {
@@ -92,44 +103,54 @@ int cmd_respond(int argc, char **argv)
     memset(&c, 0, sizeof(c));
     bool apply = false;
     long max_wait = 60;
-    static inc_list only;
-    only.n = 0;
+    inc_list only = { 0 }, all = { 0 };
     for (int i = 1; i < argc; i++) {
         int r = rip_respond_cli_option(&c, argc, argv, &i);
-        if (r == RIP_EXIT_ERROR)
+        if (r == RIP_EXIT_ERROR) {
+            free(only.v);
             return r;
+        }
         if (r)
             continue;
         const char *s = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(s, "--apply")) {
             apply = true;
         } else if (!strcmp(s, "--incident") || !strcmp(s, "--max-wait")) {
-            if (!val)
+            if (!val) {
+                free(only.v);
                 return rip_cli_error("'%s' needs a value", s);
+            }
             char *end;
             long long v = strtoll(val[0] == '#' ? val + 1 : val, &end, 10);
-            if (*end || v < 0 || (!strcmp(s, "--incident") && v == 0))
+            if (*end || v < 0 || (!strcmp(s, "--incident") && v == 0)) {
+                free(only.v);
                 return rip_cli_error("'%s' expects a number, got '%s'", s, val);
+            }
             if (!strcmp(s, "--incident")) {
-                if (only.n == MAX_INCIDENTS)
+                if (only.n == MAX_INCIDENTS) {
+                    free(only.v);
                     return rip_cli_error("too many '--incident' (at most %d)", MAX_INCIDENTS);
-                only.v[only.n++] = (int64_t)v;
+                }
+                if (push(&only, (int64_t)v)) {
+                    free(only.v);
+                    return rip_cli_error("out of memory");
+                }
             } else {
                 max_wait = v > 86400 ? 86400 : (long)v;
             }
             i++;
         } else {
+            free(only.v);
             return rip_cli_error("unknown option '%s' for 'respond'; see 'riposte respond "
                                  "--help'", s);
         }
     }
     if (rip_respond_cli_open(&c, true, apply)) {
         rip_respond_cli_close(&c);
+        free(only.v);
         return RIP_EXIT_ERROR;
     }
     int exit_code = RIP_EXIT_OK;
-    static inc_list all;
-    all.n = 0;
     inc_list *incs = &only;
     if (!only.n) {
         rip_store_incident_filter f = { .status = "open" };
@@ -182,5 +203,7 @@ int cmd_respond(int argc, char **argv)
         exit_code = RIP_EXIT_PARTIAL;
 out:
     rip_respond_cli_close(&c);
+    free(only.v);
+    free(all.v);
     return exit_code;
 }
