@@ -168,7 +168,13 @@ int cmd_respond(int argc, char **argv)
     size_t started = 0;
     for (size_t i = 0; i < incs->n; i++) {
         size_t n = 0;
-        if (rip_engine_start_matching(c.engine, incs->v[i], !apply, &n) < 0) {
+        int src = rip_engine_start_matching(c.engine, incs->v[i], !apply, &n);
+        if (src == RIP_ENOTFOUND) {
+            exit_code = rip_cli_error("no incident %lld; see 'riposte incident list'",
+                                      (long long)incs->v[i]);
+            goto out;
+        }
+        if (src < 0) {
             exit_code = rip_cli_error("incident %lld: %s", (long long)incs->v[i],
                                       rip_engine_errmsg(c.engine));
             goto out;
