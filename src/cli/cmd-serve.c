@@ -1,5 +1,6 @@
 /* cmd-serve.c — `riposte serve`: the daemon (server/server.h). */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,15 +43,6 @@ void cmd_serve_usage(FILE *out)
           out);
 }
 
-static volatile sig_atomic_t stop_signal, reload_signal;
-
-static void on_signal(int sig)
-{
-    if (sig == SIGHUP)
-        reload_signal = 1;
-    else
-        stop_signal = sig;
-}
 
 static void on_diag(void *ud, const rip_config_diag *d)
 {
@@ -157,19 +149,23 @@ int cmd_serve(int argc, char **argv)
         .client = have_client ? &client : NULL,
         .log = log_line,
     };
+    /* The signals are blocked before any thread starts (threads inherit
+     * the mask), and the main thread takes them with sigwait(): a signal
+     * can never land on a server thread and be missed. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
     rip_server *srv = NULL;
     char err[512];
     if (rip_server_start(&deps, &srv, err, sizeof(err)) < 0) {
         exit_code = rip_cli_error("%s", err);
         goto out;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    int stop_signal = 0;
     fprintf(stderr, "riposte: serving on %s://%s:%u (%s)\n",
             cfg->server.tls_cert ? "https" : "http",
             cfg->server.listen_host ? cfg->server.listen_host : "127.0.0.1",
@@ -177,10 +173,13 @@ int cmd_serve(int argc, char **argv)
                                                                 : "acting");
     fflush(stderr);
     while (!stop_signal) {
-        pause();
-        if (!reload_signal || stop_signal)
+        int sig = 0;
+        if (sigwait(&sigs, &sig) != 0)
             continue;
-        reload_signal = 0;
+        if (sig != SIGHUP) {
+            stop_signal = sig;
+            break;
+        }
         /* SIGHUP: a new configuration, checked first; the old one keeps
          * serving when it has errors. The listening socket passes from the
          * old server to the new one, so a connection arriving meanwhile
