@@ -4,9 +4,7 @@
  * docs/PLAYBOOKS.md for the format. */
 #include "respond/playbook.h"
 
-#include <errno.h>
 #include <fnmatch.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,12 +12,10 @@
 #include "cloud/actions.h"
 #include "correlate/entity.h"
 #include "correlate/incident.h"
-#include "respond/yaml-tree.h"
 #include "sources/input.h"
 #include "util/buf.h"
 #include "util/err.h"
-
-#define PB_KEY_MAX 256
+#include "util/yaml-fields.h"
 
 struct rip_playbook_set {
     rip_arena arena;
@@ -35,6 +31,7 @@ typedef struct pb_ctx {
     rip_playbook_set *set;
     rip_arena *a;
     const char *file;
+    yf_ctx yf;                 /* the value readers: problems go to pb_problem() */
     unsigned nerr;
     int limit;                 /* a limit was hit: RIP_ELIMIT */
 } pb_ctx;
@@ -77,200 +74,43 @@ static void pb_report(rip_playbook_set *s, const char *file, uint32_t line, cons
 {
     char msg[1536];
     s->errors++;
-    if (line && key && *key)
-        snprintf(msg, sizeof(msg), "playbook '%s' line %u: %s: %s", file, line, key, text);
-    else if (line)
-        snprintf(msg, sizeof(msg), "playbook '%s' line %u: %s", file, line, text);
-    else
-        snprintf(msg, sizeof(msg), "playbook '%s': %s", file, text);
+    yf_message(msg, sizeof(msg), "playbook", file, line, key, text);
     if (s->fn) {
         rip_pb_diag d = { file, line, key ? key : "", text, msg };
         s->fn(s->ud, &d);
     }
 }
 
-static void pb_err(pb_ctx *c, uint32_t line, const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void pb_err(pb_ctx *c, uint32_t line, const char *key, const char *fmt, ...)
+/* Counts a problem and reports the first RIP_PB_MAX_ERRORS - 1 of them,
+ * then one "too many errors". */
+static void pb_problem(void *ud, const yf_problem *p)
 {
-    char text[1024];
-    va_list ap;
+    pb_ctx *c = ud;
     c->nerr++;
     if (c->nerr > RIP_PB_MAX_ERRORS)
         return;
     if (c->nerr == RIP_PB_MAX_ERRORS) {
-        pb_report(c->set, c->file, line, key, "too many errors; the rest are not shown");
+        pb_report(c->set, c->file, p->line, p->key, "too many errors; the rest are not shown");
         return;
     }
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
-    va_end(ap);
-    pb_report(c->set, c->file, line, key, text);
-}
-
-static const char *kind_name(const yt_node *n)
-{
-    return n->kind == YT_MAP ? "a map" : n->kind == YT_SEQ ? "a list" : "a string";
+    pb_report(c->set, c->file, p->line, p->key, p->text);
 }
 
 /* ---- small readers ---- */
 
-/* Checks that every key of map is in allowed (NULL-terminated). */
-static void check_keys(pb_ctx *c, const yt_node *map, const char *path,
-                       const char *const *allowed)
-{
-    for (uint32_t i = 0; i < map->n; i++) {
-        const yt_node *k = map->kids[2 * i];
-        bool ok = false;
-        for (const char *const *a = allowed; *a; a++)
-            if (!strcmp(*a, k->str))
-                ok = true;
-        if (ok)
-            continue;
-        char want[512];
-        size_t w = 0;
-        want[0] = '\0';
-        for (const char *const *a = allowed; *a && w < sizeof(want); a++)
-            w += (size_t)snprintf(want + w, sizeof(want) - w, "%s%s", a == allowed ? "" : ", ",
-                                  *a);
-        pb_err(c, k->line, path, "unknown key '%s' (expected %s)", k->str, want);
-    }
-}
-
-static const yt_node *map_get(const yt_node *map, const char *key, const yt_node **keynode)
-{
-    for (uint32_t i = 0; i < map->n; i++)
-        if (!strcmp(map->kids[2 * i]->str, key)) {
-            if (keynode)
-                *keynode = map->kids[2 * i];
-            return map->kids[2 * i + 1];
-        }
-    return NULL;
-}
-
-static const char *key_path(pb_ctx *c, const char *base, const char *key)
-{
-    char buf[PB_KEY_MAX];
-    if (base && *base)
-        snprintf(buf, sizeof(buf), "%s.%s", base, key);
-    else
-        snprintf(buf, sizeof(buf), "%s", key);
-    const char *r = rip_arena_strndup(c->a, buf, strlen(buf));
-    return r ? r : key;
-}
-
-/* A string value; NULL (with an error) when it is not a scalar. */
-static const char *scalar(pb_ctx *c, const yt_node *v, const char *path)
-{
-    if (v->kind != YT_SCALAR) {
-        pb_err(c, v->line, path, "expected a string, found %s", kind_name(v));
-        return NULL;
-    }
-    if (yt_is_null(v)) {
-        pb_err(c, v->line, path, "expected a value, found nothing");
-        return NULL;
-    }
-    return v->str;
-}
-
-/* A string or a list of strings. 0 or -1 (reported). */
 static int strs(pb_ctx *c, const yt_node *v, const char *path, rip_pb_strs *out)
 {
-    if (v->kind == YT_SCALAR) {
-        const char *s = scalar(c, v, path);
-        if (!s)
-            return -1;
-        out->v = rip_arena_alloc(c->a, sizeof(*out->v));
-        if (!out->v)
-            return -1;
-        out->v[0] = s;
-        out->n = 1;
-        return 0;
-    }
-    if (v->kind != YT_SEQ) {
-        pb_err(c, v->line, path, "expected a string or a list of strings, found a map");
-        return -1;
-    }
-    if (v->n == 0) {
-        pb_err(c, v->line, path, "expected at least one item, found an empty list");
-        return -1;
-    }
-    out->v = rip_arena_calloc(c->a, v->n, sizeof(*out->v));
-    if (!out->v)
-        return -1;
-    int rc = 0;
-    for (uint32_t i = 0; i < v->n; i++) {
-        const char *s = scalar(c, v->kids[i], path);
-        if (!s)
-            rc = -1;
-        out->v[i] = s;
-    }
-    out->n = v->n;
-    return rc;
-}
-
-/* "90", "90s", "15m", "2h", "1d" → seconds in 1..max. 0 or -1. */
-static int duration(pb_ctx *c, const yt_node *v, const char *path, uint32_t max, uint32_t *out)
-{
-    const char *s = scalar(c, v, path);
-    if (!s)
-        return -1;
-    char *end;
-    errno = 0;
-    unsigned long long n = strtoull(s, &end, 10);
-    unsigned long long mul = 1;
-    if (end == s || s[0] == '-' || s[0] == '+' || errno)
-        goto bad;
-    if (*end) {
-        if (end[1])
-            goto bad;
-        switch (*end) {
-        case 's': mul = 1; break;
-        case 'm': mul = 60; break;
-        case 'h': mul = 3600; break;
-        case 'd': mul = 86400; break;
-        default: goto bad;
-        }
-    }
-    if (n == 0 || n > max || n * mul > max) {
-        pb_err(c, v->line, path, "duration '%s' is out of range (1s to %us)", s, max);
-        return -1;
-    }
-    *out = (uint32_t)(n * mul);
-    return 0;
-bad:
-    pb_err(c, v->line, path, "expected a duration such as 90s, 15m, 2h or 1d, found '%s'", s);
-    return -1;
-}
-
-static int pick(pb_ctx *c, const yt_node *v, const char *path, const char *const *names,
-                int count, int *out)
-{
-    const char *s = scalar(c, v, path);
-    if (!s)
-        return -1;
-    for (int i = 0; i < count; i++)
-        if (!strcmp(names[i], s)) {
-            *out = i;
-            return 0;
-        }
-    char want[256];
-    size_t w = 0;
-    for (int i = 0; i < count; i++)
-        w += (size_t)snprintf(want + w, sizeof(want) - w, "%s%s", i ? ", " : "", names[i]);
-    pb_err(c, v->line, path, "unknown value '%s' (expected %s)", s, want);
-    return -1;
+    return yf_strs(&c->yf, v, path, &out->v, &out->n);
 }
 
 static int severity(pb_ctx *c, const yt_node *v, const char *path, int *out)
 {
-    const char *s = scalar(c, v, path);
+    const char *s = yf_scalar(&c->yf, v, path);
     if (!s)
         return -1;
     int r = rip_severity_rank(s);
     if (r < 0) {
-        pb_err(c, v->line, path,
+        yf_err(&c->yf, v->line, path,
                "unknown severity '%s' (expected informational, low, medium, high or critical)", s);
         return -1;
     }
@@ -462,7 +302,18 @@ int rip_pb_template_render(const char *t, rip_pb_resolve_fn fn, void *ud, rip_bu
     return rip_buf_add(out, p, strlen(p)) ? RIP_ENOMEM : 0;
 }
 
-int rip_pb_condition_eval(const char *t, rip_pb_resolve_fn fn, void *ud, bool *out)
+/* A condition taken apart: REF, REF == 'text' or REF != 'text', bare or
+ * inside ${{ }}. */
+typedef struct cond_parts {
+    const char *ref;           /* not trimmed */
+    size_t refn;
+    const char *lit;           /* the text between the quotes; NULL: none */
+    size_t litn;
+    bool neg;                  /* != */
+} cond_parts;
+
+/* 0, or RIP_ESYNTAX when what follows == or != is not one quoted text. */
+static int cond_split(const char *t, cond_parts *out)
 {
     size_t n = strlen(t);
     const char *s = t;
@@ -474,35 +325,39 @@ int rip_pb_condition_eval(const char *t, rip_pb_resolve_fn fn, void *ud, bool *o
         s += 3;
         n -= 5;
     }
-    size_t refn = n;
-    const char *lit = NULL;
-    size_t litn = 0;
-    bool neg = false;
+    cond_parts p = { s, n, NULL, 0, false };
     for (size_t i = 0; i + 1 < n; i++)
         if ((s[i] == '=' || s[i] == '!') && s[i + 1] == '=') {
-            refn = i;
-            neg = s[i] == '!';
             const char *r = s + i + 2;
             size_t rn = n - i - 2;
             while (rn && *r == ' ')
                 r++, rn--;
             while (rn && r[rn - 1] == ' ')
                 rn--;
-            if (rn < 2 || (r[0] != '\'' && r[0] != '"') || r[rn - 1] != r[0])
+            if (rn < 2 || (r[0] != '\'' && r[0] != '"') || r[rn - 1] != r[0] ||
+                memchr(r + 1, r[0], rn - 2))
                 return RIP_ESYNTAX;
-            lit = r + 1;
-            litn = rn - 2;
+            p = (cond_parts){ s, i, r + 1, rn - 2, s[i] == '!' };
             break;
         }
+    *out = p;
+    return 0;
+}
+
+int rip_pb_condition_eval(const char *t, rip_pb_resolve_fn fn, void *ud, bool *out)
+{
+    cond_parts p;
+    if (cond_split(t, &p) < 0)
+        return RIP_ESYNTAX;
     rip_buf v = RIP_BUF_INIT;
-    int rc = resolve(s, refn, fn, ud, &v);
+    int rc = resolve(p.ref, p.refn, fn, ud, &v);
     if (rc < 0) {
         rip_buf_release(&v);
         return rc;
     }
-    if (lit) {
-        bool eq = v.len == litn && (!litn || !memcmp(v.ptr, lit, litn));
-        *out = neg ? !eq : eq;
+    if (p.lit) {
+        bool eq = v.len == p.litn && (!p.litn || !memcmp(v.ptr, p.lit, p.litn));
+        *out = p.neg ? !eq : eq;
     } else {
         *out = v.len > 0;
     }
@@ -534,42 +389,22 @@ static void template(pb_ctx *c, const char *t, uint32_t line, const char *key, p
     char err[512];
     ref_sink sink = { c, refs, line, key };
     if (template_walk(t, err, sizeof(err), sink_ref, &sink) < 0)
-        pb_err(c, line, key, "%s", err);
+        yf_err(&c->yf, line, key, "%s", err);
 }
 
 /* when: REF, REF == 'text', REF != 'text', bare or inside ${{ }}. */
 static void condition(pb_ctx *c, const char *t, uint32_t line, const char *key, pb_refs *refs)
 {
     char err[512];
-    size_t n = strlen(t);
-    const char *s = t;
-    while (n && (*s == ' ' || *s == '\t'))
-        s++, n--;
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        n--;
-    if (n >= 5 && !strncmp(s, "${{", 3) && !strncmp(s + n - 2, "}}", 2)) {
-        s += 3;
-        n -= 5;
+    cond_parts p;
+    if (cond_split(t, &p) < 0) {
+        yf_err(&c->yf, line, key, "bad condition '%s' (expected REF == 'text' or "
+               "REF != 'text')", t);
+        return;
     }
-    size_t refn = n;
-    for (size_t i = 0; i + 1 < n; i++)
-        if ((s[i] == '=' || s[i] == '!') && s[i + 1] == '=') {
-            refn = i;
-            const char *r = s + i + 2;
-            size_t rn = n - i - 2;
-            while (rn && *r == ' ')
-                r++, rn--;
-            if (rn < 2 || (r[0] != '\'' && r[0] != '"') || r[rn - 1] != r[0] ||
-                memchr(r + 1, r[0], rn - 2)) {
-                pb_err(c, line, key, "bad condition '%s' (expected REF == 'text' or "
-                       "REF != 'text')", t);
-                return;
-            }
-            break;
-        }
     char step[128];
-    if (ref_check(s, refn, step, sizeof(step), err, sizeof(err)) < 0) {
-        pb_err(c, line, key, "%s", err);
+    if (ref_check(p.ref, p.refn, step, sizeof(step), err, sizeof(err)) < 0) {
+        yf_err(&c->yf, line, key, "%s", err);
         return;
     }
     if (step[0]) {
@@ -587,31 +422,32 @@ static void parse_trigger(pb_ctx *c, const yt_node *v, rip_pb_trigger *tr)
     };
     tr->min_severity = -1;
     if (v->kind != YT_MAP) {
-        pb_err(c, v->line, "trigger", "expected a map, found %s", kind_name(v));
+        yf_err(&c->yf, v->line, "trigger", "expected a map, found %s", yf_kind_name(v));
         return;
     }
-    check_keys(c, v, "trigger", keys);
+    yf_check_keys(&c->yf, v, "trigger", keys, NULL);
     const yt_node *x;
-    if ((x = map_get(v, "finding_types", NULL)))
+    if ((x = yf_get(v, "finding_types")))
         strs(c, x, "trigger.finding_types", &tr->finding_types);
-    if ((x = map_get(v, "rule_ids", NULL)))
+    if ((x = yf_get(v, "rule_ids")))
         strs(c, x, "trigger.rule_ids", &tr->rule_ids);
-    if ((x = map_get(v, "tags", NULL)))
+    if ((x = yf_get(v, "tags")))
         strs(c, x, "trigger.tags", &tr->tags);
-    if ((x = map_get(v, "accounts", NULL)))
+    if ((x = yf_get(v, "accounts")))
         strs(c, x, "trigger.accounts", &tr->accounts);
-    if ((x = map_get(v, "min_severity", NULL)))
+    if ((x = yf_get(v, "min_severity")))
         severity(c, x, "trigger.min_severity", &tr->min_severity);
-    if ((x = map_get(v, "resource_tags", NULL))) {
+    if ((x = yf_get(v, "resource_tags"))) {
         if (x->kind != YT_MAP || x->n == 0) {
-            pb_err(c, x->line, "trigger.resource_tags", "expected a map of tag: value, found %s",
-                   x->kind == YT_MAP ? "an empty map" : kind_name(x));
+            yf_err(&c->yf, x->line, "trigger.resource_tags",
+                   "expected a map of tag: value, found %s",
+                   x->kind == YT_MAP ? "an empty map" : yf_kind_name(x));
         } else {
             tr->resource_tags = rip_arena_calloc(c->a, x->n, sizeof(*tr->resource_tags));
             if (tr->resource_tags) {
                 for (uint32_t i = 0; i < x->n; i++) {
                     const yt_node *val = x->kids[2 * i + 1];
-                    const char *s = scalar(c, val, "trigger.resource_tags");
+                    const char *s = yf_scalar(&c->yf, val, "trigger.resource_tags");
                     tr->resource_tags[i] = (rip_pb_kv){ x->kids[2 * i]->str, s, val->line };
                 }
                 tr->nresource_tags = x->n;
@@ -619,9 +455,9 @@ static void parse_trigger(pb_ctx *c, const yt_node *v, rip_pb_trigger *tr)
         }
     }
     if (!tr->finding_types.n && !tr->rule_ids.n && !tr->tags.n &&
-        !map_get(v, "finding_types", NULL) && !map_get(v, "rule_ids", NULL) &&
-        !map_get(v, "tags", NULL))
-        pb_err(c, v->kline, "trigger",
+        !yf_get(v, "finding_types") && !yf_get(v, "rule_ids") &&
+        !yf_get(v, "tags"))
+        yf_err(&c->yf, v->kline, "trigger",
                "a trigger needs finding_types, rule_ids or tags (else it matches every incident)");
 }
 
@@ -634,15 +470,16 @@ static void parse_approval(pb_ctx *c, const yt_node *v, const char *path, rip_pb
     ap->timeout_s = 3600;
     ap->on_timeout = RIP_PB_TIMEOUT_REJECT;
     if (v->kind != YT_MAP) {
-        pb_err(c, v->line, path, "expected a map with who, timeout and on_timeout, found %s",
-               kind_name(v));
+        yf_err(&c->yf, v->line, path, "expected a map with who, timeout and on_timeout, found %s",
+               yf_kind_name(v));
         return;
     }
-    check_keys(c, v, path, keys);
+    yf_check_keys(&c->yf, v, path, keys, NULL);
     const yt_node *x;
-    const char *kp = key_path(c, path, "who");
-    if (!(x = map_get(v, "who", NULL))) {
-        pb_err(c, v->kline, path, "missing key 'who' (roles or chat user ids who may approve)");
+    const char *kp = yf_path(&c->yf, path, "who");
+    if (!(x = yf_get(v, "who"))) {
+        yf_err(&c->yf, v->kline, path,
+               "missing key 'who' (roles or chat user ids who may approve)");
     } else if (strs(c, x, kp, &ap->who) == 0) {
         for (size_t i = 0; i < ap->who.n; i++) {
             const char *w = ap->who.v[i];
@@ -654,16 +491,16 @@ static void parse_approval(pb_ctx *c, const yt_node *v, const char *path, rip_pb
                 if (!name_char(*p) || *p == ':' || *p == '/')
                     ok = false;
             if (!ok)
-                pb_err(c, x->kind == YT_SEQ ? x->kids[i]->line : x->line, kp,
+                yf_err(&c->yf, x->kind == YT_SEQ ? x->kids[i]->line : x->line, kp,
                        "approver '%s' is not role:NAME or slack:USERID", w);
         }
     }
-    if ((x = map_get(v, "timeout", NULL)))
-        duration(c, x, key_path(c, path, "timeout"), RIP_PB_APPROVAL_TIMEOUT_MAX,
-                 &ap->timeout_s);
+    if ((x = yf_get(v, "timeout")))
+        yf_duration(&c->yf, x, yf_path(&c->yf, path, "timeout"), 1,
+                    RIP_PB_APPROVAL_TIMEOUT_MAX, &ap->timeout_s);
     int e;
-    if ((x = map_get(v, "on_timeout", NULL)) &&
-        pick(c, x, key_path(c, path, "on_timeout"), on_timeout_names, 3, &e) == 0)
+    if ((x = yf_get(v, "on_timeout")) && yf_pick(&c->yf, x, yf_path(&c->yf, path, "on_timeout"),
+                                                 "value", on_timeout_names, 3, &e) == 0)
         ap->on_timeout = (rip_pb_on_timeout)e;
 }
 
@@ -671,7 +508,8 @@ static void parse_params(pb_ctx *c, const yt_node *v, const char *path, const ri
                          rip_pb_step *st, pb_refs *refs)
 {
     if (v->kind != YT_MAP) {
-        pb_err(c, v->line, path, "expected a map of parameter: value, found %s", kind_name(v));
+        yf_err(&c->yf, v->line, path, "expected a map of parameter: value, found %s",
+               yf_kind_name(v));
         return;
     }
     st->params = rip_arena_calloc(c->a, v->n ? v->n : 1, sizeof(*st->params));
@@ -679,7 +517,7 @@ static void parse_params(pb_ctx *c, const yt_node *v, const char *path, const ri
         return;
     for (uint32_t i = 0; i < v->n; i++) {
         const yt_node *k = v->kids[2 * i], *val = v->kids[2 * i + 1];
-        const char *kp = key_path(c, path, k->str);
+        const char *kp = yf_path(&c->yf, path, k->str);
         if (act) {
             bool known = false;
             for (const rip_action_param *p = act->params; p && p->name; p++)
@@ -692,12 +530,13 @@ static void parse_params(pb_ctx *c, const yt_node *v, const char *path, const ri
                 for (const rip_action_param *p = act->params; p && p->name; p++)
                     w += (size_t)snprintf(want + w, sizeof(want) - w, "%s%s",
                                           p == act->params ? "" : ", ", p->name);
-                pb_err(c, k->line, path, "unknown parameter '%s' for action '%s' (expected %s)",
-                       k->str, act->name, want);
+                yf_err(&c->yf, k->line, path,
+                       "unknown parameter '%s' for action '%s' (expected %s)", k->str, act->name,
+                       want);
                 continue;
             }
         }
-        const char *s = scalar(c, val, kp);
+        const char *s = yf_scalar(&c->yf, val, kp);
         if (!s)
             continue;
         template(c, s, val->line, kp, refs);
@@ -712,28 +551,28 @@ static void parse_notify(pb_ctx *c, const yt_node *v, const char *path, rip_pb_s
     st->notify_channel = "default";
     st->notify_severity = 2;
     if (v->kind != YT_MAP) {
-        pb_err(c, v->line, path, "expected a map with channel, severity and message, found %s",
-               kind_name(v));
+        yf_err(&c->yf, v->line, path, "expected a map with channel, severity and message, found %s",
+               yf_kind_name(v));
         return;
     }
-    check_keys(c, v, path, keys);
+    yf_check_keys(&c->yf, v, path, keys, NULL);
     const yt_node *x;
-    if ((x = map_get(v, "channel", NULL))) {
-        const char *kp = key_path(c, path, "channel");
-        const char *s = scalar(c, x, kp);
+    if ((x = yf_get(v, "channel"))) {
+        const char *kp = yf_path(&c->yf, path, "channel");
+        const char *s = yf_scalar(&c->yf, x, kp);
         if (s && !is_ident(s))
-            pb_err(c, x->line, kp, "bad channel '%s' (expected lowercase letters, digits, - and _)",
-                   s);
+            yf_err(&c->yf, x->line, kp,
+                   "bad channel '%s' (expected lowercase letters, digits, - and _)", s);
         else if (s)
             st->notify_channel = s;
     }
-    if ((x = map_get(v, "severity", NULL)))
-        severity(c, x, key_path(c, path, "severity"), &st->notify_severity);
-    if (!(x = map_get(v, "message", NULL))) {
-        pb_err(c, v->kline, path, "missing key 'message'");
+    if ((x = yf_get(v, "severity")))
+        severity(c, x, yf_path(&c->yf, path, "severity"), &st->notify_severity);
+    if (!(x = yf_get(v, "message"))) {
+        yf_err(&c->yf, v->kline, path, "missing key 'message'");
     } else {
-        const char *kp = key_path(c, path, "message");
-        if ((st->notify_message = scalar(c, x, kp)))
+        const char *kp = yf_path(&c->yf, path, "message");
+        if ((st->notify_message = yf_scalar(&c->yf, x, kp)))
             template(c, st->notify_message, x->line, kp, refs);
     }
 }
@@ -744,21 +583,21 @@ static void parse_step(pb_ctx *c, const yt_node *v, size_t idx, rip_pb_step *st,
         "id", "name", "action", "params", "notify", "when", "approval", "retry", "timeout",
         "on_failure", "verify", "needs", NULL,
     };
-    char pbuf[PB_KEY_MAX];
+    char pbuf[YF_PATH_MAX];
     st->line = v->line;
     st->retry_attempts = 1;
     st->timeout_s = 300;
     snprintf(pbuf, sizeof(pbuf), "steps[%zu]", idx);
     if (v->kind != YT_MAP) {
-        pb_err(c, v->line, pbuf, "expected a map, found %s", kind_name(v));
+        yf_err(&c->yf, v->line, pbuf, "expected a map, found %s", yf_kind_name(v));
         return;
     }
-    const yt_node *x, *k;
-    if (!(x = map_get(v, "id", NULL))) {
-        pb_err(c, v->line, pbuf, "missing key 'id'");
-    } else if ((st->id = scalar(c, x, key_path(c, pbuf, "id")))) {
+    const yt_node *x;
+    if (!(x = yf_get(v, "id"))) {
+        yf_err(&c->yf, v->line, pbuf, "missing key 'id'");
+    } else if ((st->id = yf_scalar(&c->yf, x, yf_path(&c->yf, pbuf, "id")))) {
         if (!is_ident(st->id)) {
-            pb_err(c, x->line, key_path(c, pbuf, "id"),
+            yf_err(&c->yf, x->line, yf_path(&c->yf, pbuf, "id"),
                    "bad step id '%s' (expected up to %d lowercase letters, digits, - and _)",
                    st->id, RIP_PB_ID_MAX);
             st->id = NULL;
@@ -769,10 +608,10 @@ static void parse_step(pb_ctx *c, const yt_node *v, size_t idx, rip_pb_step *st,
     const char *path = rip_arena_strndup(c->a, pbuf, strlen(pbuf));
     if (!path)
         return;
-    check_keys(c, v, path, keys);
-    if ((x = map_get(v, "needs", NULL))) {
+    yf_check_keys(&c->yf, v, path, keys, NULL);
+    if ((x = yf_get(v, "needs"))) {
         rip_pb_strs n = { 0 };
-        const char *kp = key_path(c, path, "needs");
+        const char *kp = yf_path(&c->yf, path, "needs");
         if (strs(c, x, kp, &n) == 0)
             for (size_t i = 0; i < n.n; i++) {
                 uint32_t line = x->kind == YT_SEQ ? x->kids[i]->line : x->line;
@@ -781,95 +620,99 @@ static void parse_step(pb_ctx *c, const yt_node *v, size_t idx, rip_pb_step *st,
             }
     }
 
-    if ((x = map_get(v, "name", NULL)))
-        st->name = scalar(c, x, key_path(c, path, "name"));
+    if ((x = yf_get(v, "name")))
+        st->name = yf_scalar(&c->yf, x, yf_path(&c->yf, path, "name"));
 
-    const yt_node *action = map_get(v, "action", &k);
-    const yt_node *notify = map_get(v, "notify", NULL);
-    const yt_node *params = map_get(v, "params", NULL);
+    const yt_node *action = yf_get(v, "action");
+    const yt_node *notify = yf_get(v, "notify");
+    const yt_node *params = yf_get(v, "params");
     const rip_action *act = NULL;
     if (action && notify) {
-        pb_err(c, k->line, path, "a step has 'action' or 'notify', not both");
+        yf_err(&c->yf, action->kline, path, "a step has 'action' or 'notify', not both");
     } else if (!action && !notify) {
-        pb_err(c, v->line, path, "missing key 'action' or 'notify'");
+        yf_err(&c->yf, v->line, path, "missing key 'action' or 'notify'");
     } else if (notify) {
         st->kind = RIP_PB_STEP_NOTIFY;
-        parse_notify(c, notify, key_path(c, path, "notify"), st, refs);
+        parse_notify(c, notify, yf_path(&c->yf, path, "notify"), st, refs);
         if (params)
-            pb_err(c, params->line, key_path(c, path, "params"),
+            yf_err(&c->yf, params->line, yf_path(&c->yf, path, "params"),
                    "'params' belongs to an action step");
     } else {
         st->kind = RIP_PB_STEP_ACTION;
-        const char *kp = key_path(c, path, "action");
-        if ((st->action = scalar(c, action, kp)) && !(act = rip_action_find(st->action)))
-            pb_err(c, action->line, kp, "unknown action '%s' (see 'riposte action list')",
+        const char *kp = yf_path(&c->yf, path, "action");
+        if ((st->action = yf_scalar(&c->yf, action, kp)) && !(act = rip_action_find(st->action)))
+            yf_err(&c->yf, action->line, kp, "unknown action '%s' (see 'riposte action list')",
                    st->action);
         if (params)
-            parse_params(c, params, key_path(c, path, "params"), act, st, refs);
+            parse_params(c, params, yf_path(&c->yf, path, "params"), act, st, refs);
         for (const rip_action_param *p = act ? act->params : NULL; p && p->name; p++) {
             if (!p->required)
                 continue;
-            bool have = params && params->kind == YT_MAP && map_get(params, p->name, NULL);
+            bool have = params && params->kind == YT_MAP && yf_get(params, p->name);
             if (!have)
-                pb_err(c, params ? params->kline : action->line,
-                       key_path(c, path, "params"),
+                yf_err(&c->yf, params ? params->kline : action->line,
+                       yf_path(&c->yf, path, "params"),
                        "missing parameter '%s' required by action '%s'", p->name, act->name);
         }
     }
-    if ((x = map_get(v, "when", NULL))) {
-        const char *kp = key_path(c, path, "when");
-        if ((st->when = scalar(c, x, kp)))
+    if ((x = yf_get(v, "when"))) {
+        const char *kp = yf_path(&c->yf, path, "when");
+        if ((st->when = yf_scalar(&c->yf, x, kp)))
             condition(c, st->when, x->line, kp, refs);
     }
-    if ((x = map_get(v, "approval", NULL)))
-        parse_approval(c, x, key_path(c, path, "approval"), &st->approval);
-    if ((x = map_get(v, "retry", NULL))) {
+    if ((x = yf_get(v, "approval")))
+        parse_approval(c, x, yf_path(&c->yf, path, "approval"), &st->approval);
+    if ((x = yf_get(v, "retry"))) {
         static const char *const rkeys[] = { "attempts", "backoff", NULL };
-        const char *rp = key_path(c, path, "retry");
+        const char *rp = yf_path(&c->yf, path, "retry");
         if (x->kind != YT_MAP) {
-            pb_err(c, x->line, rp, "expected a map with attempts and backoff, found %s",
-                   kind_name(x));
+            yf_err(&c->yf, x->line, rp, "expected a map with attempts and backoff, found %s",
+                   yf_kind_name(x));
         } else {
-            check_keys(c, x, rp, rkeys);
+            yf_check_keys(&c->yf, x, rp, rkeys, NULL);
             const yt_node *y;
             st->retry_backoff_s = 5;
-            if ((y = map_get(x, "attempts", NULL))) {
-                const char *kp = key_path(c, rp, "attempts");
-                const char *s = scalar(c, y, kp);
+            if ((y = yf_get(x, "attempts"))) {
+                const char *kp = yf_path(&c->yf, rp, "attempts");
+                const char *s = yf_scalar(&c->yf, y, kp);
                 char *end = NULL;
                 long n = s ? strtol(s, &end, 10) : 0;
                 if (s && (*end || n < 1 || n > RIP_PB_RETRY_MAX))
-                    pb_err(c, y->line, kp, "expected a number of attempts from 1 to %d, found '%s'",
+                    yf_err(&c->yf, y->line, kp,
+                           "expected a number of attempts from 1 to %d, found '%s'",
                            RIP_PB_RETRY_MAX, s);
                 else if (s)
                     st->retry_attempts = (uint32_t)n;
             }
-            if ((y = map_get(x, "backoff", NULL)))
-                duration(c, y, key_path(c, rp, "backoff"), 3600, &st->retry_backoff_s);
+            if ((y = yf_get(x, "backoff")))
+                yf_duration(&c->yf, y, yf_path(&c->yf, rp, "backoff"), 1, 3600,
+                            &st->retry_backoff_s);
         }
     }
-    if ((x = map_get(v, "timeout", NULL)))
-        duration(c, x, key_path(c, path, "timeout"), RIP_PB_TIMEOUT_MAX, &st->timeout_s);
+    if ((x = yf_get(v, "timeout")))
+        yf_duration(&c->yf, x, yf_path(&c->yf, path, "timeout"), 1, RIP_PB_TIMEOUT_MAX,
+                    &st->timeout_s);
     int e;
-    if ((x = map_get(v, "on_failure", NULL)) &&
-        pick(c, x, key_path(c, path, "on_failure"), on_failure_names, 3, &e) == 0)
+    if ((x = yf_get(v, "on_failure")) && yf_pick(&c->yf, x, yf_path(&c->yf, path, "on_failure"),
+                                                 "value", on_failure_names, 3, &e) == 0)
         st->on_failure = (rip_pb_on_failure)e;
-    if ((x = map_get(v, "verify", NULL))) {
+    if ((x = yf_get(v, "verify"))) {
         static const char *const vkeys[] = { "fact", "equals", NULL };
-        const char *vp = key_path(c, path, "verify");
+        const char *vp = yf_path(&c->yf, path, "verify");
         if (st->kind != RIP_PB_STEP_ACTION) {
-            pb_err(c, x->line, vp, "'verify' belongs to an action step");
+            yf_err(&c->yf, x->line, vp, "'verify' belongs to an action step");
         } else if (x->kind != YT_MAP) {
-            pb_err(c, x->line, vp, "expected a map with fact and equals, found %s", kind_name(x));
+            yf_err(&c->yf, x->line, vp, "expected a map with fact and equals, found %s",
+                   yf_kind_name(x));
         } else {
-            check_keys(c, x, vp, vkeys);
-            const yt_node *f = map_get(x, "fact", NULL), *eq = map_get(x, "equals", NULL);
+            yf_check_keys(&c->yf, x, vp, vkeys, NULL);
+            const yt_node *f = yf_get(x, "fact"), *eq = yf_get(x, "equals");
             if (!f || !eq)
-                pb_err(c, x->kline, vp, "missing key '%s'", f ? "equals" : "fact");
+                yf_err(&c->yf, x->kline, vp, "missing key '%s'", f ? "equals" : "fact");
             if (f)
-                st->verify_fact = scalar(c, f, key_path(c, vp, "fact"));
-            if (eq && (st->verify_equals = scalar(c, eq, key_path(c, vp, "equals"))))
-                template(c, st->verify_equals, eq->line, key_path(c, vp, "equals"), refs);
+                st->verify_fact = yf_scalar(&c->yf, f, yf_path(&c->yf, vp, "fact"));
+            if (eq && (st->verify_equals = yf_scalar(&c->yf, eq, yf_path(&c->yf, vp, "equals"))))
+                template(c, st->verify_equals, eq->line, yf_path(&c->yf, vp, "equals"), refs);
         }
     }
 }
@@ -898,11 +741,11 @@ static void order_steps(pb_ctx *c, rip_playbook *pb, pb_refs *refs, const size_t
             if (pb->steps[j].id && !strcmp(pb->steps[j].id, refs->v[r].id))
                 t = j;
         if (t == ns) {
-            pb_err(c, refs->v[r].line, refs->v[r].key, "unknown step '%s'", refs->v[r].id);
+            yf_err(&c->yf, refs->v[r].line, refs->v[r].key, "unknown step '%s'", refs->v[r].id);
             continue;
         }
         if (t == refstep[r]) {
-            pb_err(c, refs->v[r].line, refs->v[r].key, "step '%s' cannot need itself",
+            yf_err(&c->yf, refs->v[r].line, refs->v[r].key, "step '%s' cannot need itself",
                    refs->v[r].id);
             continue;
         }
@@ -950,7 +793,7 @@ static void order_steps(pb_ctx *c, rip_playbook *pb, pb_refs *refs, const size_t
                     if (off < sizeof(cyc))
                         snprintf(cyc + off, sizeof(cyc) - off, "%s", pb->steps[w].id);
                     const pb_ref *back = &refs->v[edge[u][it[u] - 1]];
-                    pb_err(c, back->line, back->key, "steps form a cycle: %s", cyc);
+                    yf_err(&c->yf, back->line, back->key, "steps form a cycle: %s", cyc);
                     pb->order = NULL;
                     return;
                 }
@@ -974,8 +817,8 @@ static int parse_playbook(pb_ctx *c, const yt_node *root, rip_playbook **out)
 {
     static const char *const keys[] = { "name", "description", "trigger", "steps", NULL };
     if (!root || root->kind != YT_MAP) {
-        pb_err(c, root ? root->line : 1, "", "expected a map with name, trigger and steps, "
-               "found %s", root ? kind_name(root) : "an empty file");
+        yf_err(&c->yf, root ? root->line : 1, "", "expected a map with name, trigger and steps, "
+               "found %s", root ? yf_kind_name(root) : "an empty file");
         return RIP_EINVAL;
     }
     rip_playbook *pb = rip_arena_calloc(c->a, 1, sizeof(*pb));
@@ -985,32 +828,33 @@ static int parse_playbook(pb_ctx *c, const yt_node *root, rip_playbook **out)
     if (!pb || !refs || !refstep)
         goto out;
     pb->file = rip_arena_strndup(c->a, c->file, strlen(c->file));
-    check_keys(c, root, "", keys);
+    yf_check_keys(&c->yf, root, "", keys, NULL);
     const yt_node *x;
-    if (!(x = map_get(root, "name", NULL))) {
-        pb_err(c, root->line, "", "missing key 'name'");
-    } else if ((pb->name = scalar(c, x, "name")) && !is_ident(pb->name)) {
-        pb_err(c, x->line, "name", "bad name '%s' (expected up to %d lowercase letters, digits, "
-               "- and _)", pb->name, RIP_PB_ID_MAX);
+    if (!(x = yf_get(root, "name"))) {
+        yf_err(&c->yf, root->line, "", "missing key 'name'");
+    } else if ((pb->name = yf_scalar(&c->yf, x, "name")) && !is_ident(pb->name)) {
+        yf_err(&c->yf, x->line, "name",
+               "bad name '%s' (expected up to %d lowercase letters, digits, - and _)",
+               pb->name, RIP_PB_ID_MAX);
     } else if (pb->name) {
         const rip_playbook *other = rip_playbook_find(c->set, pb->name);
         if (other)
-            pb_err(c, x->line, "name", "playbook '%s' is already defined in '%s'", pb->name,
+            yf_err(&c->yf, x->line, "name", "playbook '%s' is already defined in '%s'", pb->name,
                    other->file);
     }
-    if ((x = map_get(root, "description", NULL)))
-        pb->description = scalar(c, x, "description");
-    if (!(x = map_get(root, "trigger", NULL)))
-        pb_err(c, root->line, "", "missing key 'trigger'");
+    if ((x = yf_get(root, "description")))
+        pb->description = yf_scalar(&c->yf, x, "description");
+    if (!(x = yf_get(root, "trigger")))
+        yf_err(&c->yf, root->line, "", "missing key 'trigger'");
     else
         parse_trigger(c, x, &pb->trigger);
-    if (!(x = map_get(root, "steps", NULL))) {
-        pb_err(c, root->line, "", "missing key 'steps'");
+    if (!(x = yf_get(root, "steps"))) {
+        yf_err(&c->yf, root->line, "", "missing key 'steps'");
     } else if (x->kind != YT_SEQ || x->n == 0) {
-        pb_err(c, x->kline, "steps", "expected a list of steps, found %s",
-               x->kind == YT_SEQ ? "an empty list" : kind_name(x));
+        yf_err(&c->yf, x->kline, "steps", "expected a list of steps, found %s",
+               x->kind == YT_SEQ ? "an empty list" : yf_kind_name(x));
     } else if (x->n > RIP_PB_MAX_STEPS) {
-        pb_err(c, x->kline, "steps", "more than %d steps", RIP_PB_MAX_STEPS);
+        yf_err(&c->yf, x->kline, "steps", "more than %d steps", RIP_PB_MAX_STEPS);
         c->limit = 1;
     } else {
         pb->steps = rip_arena_calloc(c->a, x->n, sizeof(*pb->steps));
@@ -1025,14 +869,14 @@ static int parse_playbook(pb_ctx *c, const yt_node *root, rip_playbook **out)
             for (uint32_t j = 0; j < i; j++)
                 if (pb->steps[i].id && pb->steps[j].id &&
                     !strcmp(pb->steps[i].id, pb->steps[j].id))
-                    pb_err(c, pb->steps[i].line, key_path(c, "steps", pb->steps[i].id),
+                    yf_err(&c->yf, pb->steps[i].line, yf_path(&c->yf, "steps", pb->steps[i].id),
                            "duplicate step id '%s' (first on line %u)", pb->steps[i].id,
                            pb->steps[j].line);
         }
         if (c->nerr == 0)
             order_steps(c, pb, refs, refstep);
     }
-    rc = c->nerr ? (c->limit ? RIP_ELIMIT : RIP_EINVAL) : 0;
+    rc = c->yf.nomem ? RIP_ENOMEM : c->nerr ? (c->limit ? RIP_ELIMIT : RIP_EINVAL) : 0;
     if (rc == 0)
         *out = pb;
 out:
@@ -1064,6 +908,7 @@ void rip_playbook_set_free(rip_playbook_set *s)
 int rip_playbook_load_text(rip_playbook_set *s, const char *file, const char *data, size_t len)
 {
     pb_ctx c = { .set = s, .a = &s->arena, .file = file };
+    c.yf = (yf_ctx){ .a = &s->arena, .fn = pb_problem, .ud = &c };
     if (len > RIP_PB_FILE_MAX) {
         char text[128];
         snprintf(text, sizeof(text), "file is larger than %zu bytes", RIP_PB_FILE_MAX);
@@ -1109,32 +954,12 @@ out:
 
 static int read_file(rip_playbook_set *s, const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        char text[512];
-        snprintf(text, sizeof(text), "cannot open: %s", strerror(errno));
-        pb_report(s, path, 0, "", text);
-        return errno == ENOENT ? RIP_ENOENT : RIP_EIO;
-    }
     rip_buf b;
-    rip_buf_init(&b, RIP_PB_FILE_MAX + 1);
-    char chunk[16384];
-    size_t n;
-    int rc = 0;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        if (rip_buf_add(&b, chunk, n) < 0) {
-            char text[128];
-            snprintf(text, sizeof(text), "file is larger than %zu bytes", RIP_PB_FILE_MAX);
-            pb_report(s, path, 0, "", text);
-            rc = RIP_ELIMIT;
-            break;
-        }
-    if (rc == 0 && ferror(f)) {
-        pb_report(s, path, 0, "", "read error");
-        rc = RIP_EIO;
-    }
-    fclose(f);
-    if (rc == 0)
+    char err[512];
+    int rc = yf_read_file(path, RIP_PB_FILE_MAX, &b, err, sizeof(err));
+    if (rc < 0)
+        pb_report(s, path, 0, "", err);
+    else
         rc = rip_playbook_load_text(s, path, b.ptr, b.len);
     rip_buf_release(&b);
     return rc;

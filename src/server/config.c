@@ -1,13 +1,13 @@
 /* config.c — reads riposte.yaml (docs/CONFIG.md) into a rip_config and
  * checks all of it, reporting every problem with its file, line and key.
- * See config.h for the invariants. Built on the respond layer's YAML tree
- * (respond/yaml-tree.h), in the same manner as the playbook loader. */
+ * See config.h for the invariants. Built on util/yaml-tree.h and the value
+ * readers of util/yaml-fields.h, which the playbook loader shares. */
 #include "server/config.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
-#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,12 +19,11 @@
 #include "cloud/action-safety.h"
 #include "correlate/incident.h"
 #include "respond/playbook.h"
-#include "respond/yaml-tree.h"
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/yaml-fields.h"
 
-#define CF_KEY_MAX 256
 #define CF_ARENA_CAP ((size_t)64 << 20)
 #define CF_STR_MAX 4096              /* any one string value */
 
@@ -37,14 +36,15 @@ typedef struct cf_ctx {
     rip_config *cfg;
     rip_arena *a;
     const char *file;
+    yf_ctx yf;                 /* the value readers: problems go to cf_problem() */
     char dir[4096];            /* the file's folder, "" for the current one */
     const rip_config_opts *opts;
     rip_config_diag_fn fn;
     void *ud;
     unsigned nerr;
     bool limit;                /* a limit was hit: RIP_ELIMIT */
-    bool nomem;
     uint32_t pb_line;          /* playbook problems are reported at this line */
+    const yt_node *aws_protect; /* aws.protect_tag, when given */
     struct cf_diag *diags;     /* held until the end, then reported by line */
     size_t ndiags, adiags;
 } cf_ctx;
@@ -91,28 +91,19 @@ const char *rip_route_mode_name(rip_route_mode v)
 static void cf_report(cf_ctx *c, uint32_t line, const char *key, const char *text, bool warning)
 {
     char msg[1536];
-    if (line && key && *key)
-        snprintf(msg, sizeof(msg), "config '%s' line %u: %s: %s", c->file, line, key, text);
-    else if (line)
-        snprintf(msg, sizeof(msg), "config '%s' line %u: %s", c->file, line, text);
-    else if (key && *key)
-        snprintf(msg, sizeof(msg), "config '%s': %s: %s", c->file, key, text);
-    else
-        snprintf(msg, sizeof(msg), "config '%s': %s", c->file, text);
+    yf_message(msg, sizeof(msg), "config", c->file, line, key, text);
     if (c->fn) {
         rip_config_diag d = { c->file, line, key ? key : "", text, msg, warning };
         c->fn(c->ud, &d);
     }
 }
 
-static void cf_err(cf_ctx *c, uint32_t line, const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
 /* Holds a problem for cf_flush(). Past CF_MAX_HELD (or out of memory) the
  * problem is only counted. */
-static void cf_hold(cf_ctx *c, uint32_t line, const char *key, const char *text, bool warning)
+static void cf_problem(void *ud, const yf_problem *p)
 {
-    if (!warning)
+    cf_ctx *c = ud;
+    if (!p->warning)
         c->nerr++;
     if (c->ndiags >= CF_MAX_HELD)
         return;
@@ -126,39 +117,16 @@ static void cf_hold(cf_ctx *c, uint32_t line, const char *key, const char *text,
     }
     cf_diag *d = &c->diags[c->ndiags];
     d->seq = c->ndiags;
-    d->line = line;
-    d->warning = warning;
-    d->key = strdup(key ? key : "");
-    d->text = strdup(text);
+    d->line = p->line;
+    d->warning = p->warning;
+    d->key = strdup(p->key);
+    d->text = strdup(p->text);
     if (!d->key || !d->text) {
         free(d->key);
         free(d->text);
         return;
     }
     c->ndiags++;
-}
-
-static void cf_err(cf_ctx *c, uint32_t line, const char *key, const char *fmt, ...)
-{
-    char text[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
-    va_end(ap);
-    cf_hold(c, line, key, text, false);
-}
-
-static void cf_warn(cf_ctx *c, uint32_t line, const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void cf_warn(cf_ctx *c, uint32_t line, const char *key, const char *fmt, ...)
-{
-    char text[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
-    va_end(ap);
-    cf_hold(c, line, key, text, true);
 }
 
 static int diag_cmp(const void *a, const void *b)
@@ -194,281 +162,19 @@ static void cf_flush(cf_ctx *c)
     c->ndiags = c->adiags = 0;
 }
 
-static const char *kind_name(const yt_node *n)
-{
-    return n->kind == YT_MAP ? "a map" : n->kind == YT_SEQ ? "a list" : "a string";
-}
-
 /* ---- small readers ---- */
-
-static void join(char *out, size_t cap, const char *const *names, size_t n)
-{
-    size_t w = 0;
-    out[0] = '\0';
-    for (size_t i = 0; i < n && names[i] && w < cap; i++)
-        w += (size_t)snprintf(out + w, cap - w, "%s%s", i ? ", " : "", names[i]);
-}
-
-static size_t count_names(const char *const *names)
-{
-    size_t n = 0;
-    while (names[n])
-        n++;
-    return n;
-}
-
-/* Checks that every key of map is in allowed (NULL-terminated); what, when
- * set, names the kind of thing ("an sqs source") in the message. */
-static void check_keys(cf_ctx *c, const yt_node *map, const char *path,
-                       const char *const *allowed, const char *what)
-{
-    for (uint32_t i = 0; i < map->n; i++) {
-        const yt_node *k = map->kids[2 * i];
-        bool ok = false;
-        for (const char *const *a = allowed; *a && !ok; a++)
-            ok = !strcmp(*a, k->str);
-        if (ok)
-            continue;
-        char want[512];
-        join(want, sizeof(want), allowed, count_names(allowed));
-        if (what)
-            cf_err(c, k->line, path, "unknown key '%s' for %s (expected %s)", k->str, what, want);
-        else
-            cf_err(c, k->line, path, "unknown key '%s' (expected %s)", k->str, want);
-    }
-}
-
-static const yt_node *map_get(const yt_node *map, const char *key)
-{
-    for (uint32_t i = 0; map && map->kind == YT_MAP && i < map->n; i++)
-        if (!strcmp(map->kids[2 * i]->str, key))
-            return map->kids[2 * i + 1];
-    return NULL;
-}
-
-static const char *key_path(cf_ctx *c, const char *base, const char *key)
-{
-    char buf[CF_KEY_MAX];
-    if (base && *base)
-        snprintf(buf, sizeof(buf), "%s.%s", base, key);
-    else
-        snprintf(buf, sizeof(buf), "%s", key);
-    const char *r = rip_arena_strndup(c->a, buf, strlen(buf));
-    return r ? r : key;
-}
 
 static char *dup(cf_ctx *c, const char *s)
 {
     char *r = rip_arena_strndup(c->a, s, strlen(s));
     if (!r)
-        c->nomem = true;
+        c->yf.nomem = true;
     return r;
 }
 
-/* A map section; NULL (with an error) when v is something else. A null
- * value (the key with nothing after it) is an empty section: NULL, no
- * error, *empty set. */
-static const yt_node *section(cf_ctx *c, const yt_node *v, const char *path)
-{
-    if (yt_is_null(v))
-        return NULL;
-    if (v->kind != YT_MAP) {
-        cf_err(c, v->line, path, "expected a map, found %s", kind_name(v));
-        return NULL;
-    }
-    return v;
-}
-
-/* A string value; NULL (with an error) when it is not a non-empty scalar
- * of at most CF_STR_MAX bytes. */
-static const char *scalar(cf_ctx *c, const yt_node *v, const char *path)
-{
-    if (v->kind != YT_SCALAR) {
-        cf_err(c, v->line, path, "expected a string, found %s", kind_name(v));
-        return NULL;
-    }
-    if (yt_is_null(v) || v->len == 0) {
-        cf_err(c, v->line, path, "expected a value, found nothing");
-        return NULL;
-    }
-    if (v->len > CF_STR_MAX || strlen(v->str) != v->len) {
-        cf_err(c, v->line, path, "value is longer than %d bytes or holds a NUL", CF_STR_MAX);
-        return NULL;
-    }
-    return v->str;
-}
-
-/* A string or a list of strings (at least one). 0 or -1 (reported). */
 static int strs(cf_ctx *c, const yt_node *v, const char *path, rip_config_strs *out)
 {
-    if (v->kind == YT_SCALAR) {
-        const char *s = scalar(c, v, path);
-        if (!s)
-            return -1;
-        out->v = rip_arena_alloc(c->a, sizeof(*out->v));
-        if (!out->v)
-            return c->nomem = true, -1;
-        out->v[0] = s;
-        out->n = 1;
-        return 0;
-    }
-    if (v->kind != YT_SEQ) {
-        cf_err(c, v->line, path, "expected a string or a list of strings, found a map");
-        return -1;
-    }
-    if (v->n == 0) {
-        cf_err(c, v->line, path, "expected at least one item, found an empty list");
-        return -1;
-    }
-    const char **items = rip_arena_calloc(c->a, v->n, sizeof(*items));
-    if (!items)
-        return c->nomem = true, -1;
-    int rc = 0;
-    for (uint32_t i = 0; i < v->n; i++) {
-        items[i] = scalar(c, v->kids[i], path);
-        if (!items[i])
-            rc = -1;
-    }
-    if (rc == 0) {
-        out->v = items;
-        out->n = v->n;
-    }
-    return rc;
-}
-
-/* "90", "90s", "15m", "2h", "1d" → seconds in min..max. 0 or -1. */
-static int duration(cf_ctx *c, const yt_node *v, const char *path, uint32_t min, uint32_t max,
-                    uint32_t *out)
-{
-    const char *s = scalar(c, v, path);
-    if (!s)
-        return -1;
-    char *end;
-    errno = 0;
-    unsigned long long n = strtoull(s, &end, 10);
-    unsigned long long mul = 1;
-    if (end == s || !isdigit((unsigned char)s[0]) || errno)
-        goto bad;
-    if (*end) {
-        if (end[1])
-            goto bad;
-        switch (*end) {
-        case 's': mul = 1; break;
-        case 'm': mul = 60; break;
-        case 'h': mul = 3600; break;
-        case 'd': mul = 86400; break;
-        default: goto bad;
-        }
-    }
-    if (n > max || n * mul > max || n * mul < min) {
-        cf_err(c, v->line, path, "duration '%s' is out of range (%us to %us)", s, min, max);
-        return -1;
-    }
-    *out = (uint32_t)(n * mul);
-    return 0;
-bad:
-    cf_err(c, v->line, path, "expected a duration such as 90s, 15m, 2h or 1d, found '%s'", s);
-    return -1;
-}
-
-static void fmt_size(char *out, size_t cap, size_t n)
-{
-    if (n && n % ((size_t)1 << 20) == 0)
-        snprintf(out, cap, "%zuMiB", n >> 20);
-    else if (n && n % 1024 == 0)
-        snprintf(out, cap, "%zuKiB", n >> 10);
-    else
-        snprintf(out, cap, "%zu bytes", n);
-}
-
-/* "65536", "64KiB", "64K", "1MiB", "1M" → bytes in min..max. 0 or -1. */
-static int size(cf_ctx *c, const yt_node *v, const char *path, size_t min, size_t max,
-                size_t *out)
-{
-    const char *s = scalar(c, v, path);
-    if (!s)
-        return -1;
-    char *end;
-    errno = 0;
-    unsigned long long n = strtoull(s, &end, 10);
-    unsigned long long mul = 1;
-    if (end == s || !isdigit((unsigned char)s[0]) || errno)
-        goto bad;
-    if (!strcmp(end, "") || !strcmp(end, "B"))
-        mul = 1;
-    else if (!strcmp(end, "K") || !strcmp(end, "KiB"))
-        mul = 1024;
-    else if (!strcmp(end, "M") || !strcmp(end, "MiB"))
-        mul = (unsigned long long)1 << 20;
-    else
-        goto bad;
-    if (n > max || n * mul > max || n * mul < min) {
-        char lo[32], hi[32];
-        fmt_size(lo, sizeof(lo), min);
-        fmt_size(hi, sizeof(hi), max);
-        cf_err(c, v->line, path, "size '%s' is out of range (%s to %s)", s, lo, hi);
-        return -1;
-    }
-    *out = (size_t)(n * mul);
-    return 0;
-bad:
-    cf_err(c, v->line, path, "expected a size such as 1MiB, 16KiB or 65536, found '%s'", s);
-    return -1;
-}
-
-static int number(cf_ctx *c, const yt_node *v, const char *path, long min, long max, long *out)
-{
-    const char *s = scalar(c, v, path);
-    if (!s)
-        return -1;
-    char *end;
-    errno = 0;
-    long n = strtol(s, &end, 10);
-    if (end == s || *end || errno || !isdigit((unsigned char)s[s[0] == '-'])) {
-        cf_err(c, v->line, path, "expected a number from %ld to %ld, found '%s'", min, max, s);
-        return -1;
-    }
-    if (n < min || n > max) {
-        cf_err(c, v->line, path, "%ld is out of range (%ld to %ld)", n, min, max);
-        return -1;
-    }
-    *out = n;
-    return 0;
-}
-
-static int boolean(cf_ctx *c, const yt_node *v, const char *path, bool *out)
-{
-    const char *s = scalar(c, v, path);
-    if (!s)
-        return -1;
-    if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE")) {
-        *out = true;
-        return 0;
-    }
-    if (!strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "FALSE")) {
-        *out = false;
-        return 0;
-    }
-    cf_err(c, v->line, path, "expected true or false, found '%s'", s);
-    return -1;
-}
-
-/* One of names (count of them); noun names the thing ("kind"). */
-static int pick(cf_ctx *c, const yt_node *v, const char *path, const char *noun,
-                const char *const *names, int count, int *out)
-{
-    const char *s = scalar(c, v, path);
-    if (!s)
-        return -1;
-    for (int i = 0; i < count; i++)
-        if (!strcmp(names[i], s)) {
-            *out = i;
-            return 0;
-        }
-    char want[256];
-    join(want, sizeof(want), names, (size_t)count);
-    cf_err(c, v->line, path, "unknown %s '%s' (expected %s)", noun, s, want);
-    return -1;
+    return yf_strs(&c->yf, v, path, &out->v, &out->n);
 }
 
 /* A name: letters, digits, '-', '_', '.', 1..RIP_CONFIG_NAME_MAX. */
@@ -485,9 +191,9 @@ static bool is_name(const char *s)
 
 static const char *name(cf_ctx *c, const yt_node *v, const char *path)
 {
-    const char *s = scalar(c, v, path);
+    const char *s = yf_scalar(&c->yf, v, path);
     if (s && !is_name(s)) {
-        cf_err(c, v->line, path, "'%s' is not a name (letters, digits, '-', '_', '.'; at most "
+        yf_err(&c->yf, v->line, path, "'%s' is not a name (letters, digits, '-', '_', '.'; at most "
                "%d)", s, RIP_CONFIG_NAME_MAX);
         return NULL;
     }
@@ -496,7 +202,7 @@ static const char *name(cf_ctx *c, const yt_node *v, const char *path)
 
 static const char *url(cf_ctx *c, const yt_node *v, const char *path, const char *const *schemes)
 {
-    const char *s = scalar(c, v, path);
+    const char *s = yf_scalar(&c->yf, v, path);
     if (!s)
         return NULL;
     for (const char *const *p = schemes; *p; p++) {
@@ -505,8 +211,8 @@ static const char *url(cf_ctx *c, const yt_node *v, const char *path, const char
             return s;
     }
     char want[128];
-    join(want, sizeof(want), schemes, count_names(schemes));
-    cf_err(c, v->line, path, "expected a URL starting with %s, found '%s'", want, s);
+    yf_join(want, sizeof(want), schemes, yf_count(schemes));
+    yf_err(&c->yf, v->line, path, "expected a URL starting with %s, found '%s'", want, s);
     return NULL;
 }
 
@@ -540,18 +246,18 @@ static int secret(cf_ctx *c, const yt_node *m, const char *path, const char *key
 {
     char envkey[64];
     snprintf(envkey, sizeof(envkey), "%s_env", key);
-    const yt_node *iv = inline_ok ? map_get(m, key) : NULL;
-    const yt_node *ev = map_get(m, envkey);
+    const yt_node *iv = inline_ok ? yf_get(m, key) : NULL;
+    const yt_node *ev = yf_get(m, envkey);
     if (iv && ev) {
-        cf_err(c, ev->kline, key_path(c, path, envkey), "give '%s' or '%s', not both", key,
+        yf_err(&c->yf, ev->kline, yf_path(&c->yf, path, envkey), "give '%s' or '%s', not both", key,
                envkey);
         return -1;
     }
     if (iv) {
-        const char *s = scalar(c, iv, key_path(c, path, key));
+        const char *s = yf_scalar(&c->yf, iv, yf_path(&c->yf, path, key));
         if (!s)
             return -1;
-        cf_warn(c, iv->kline, key_path(c, path, key),
+        yf_warn(&c->yf, iv->kline, yf_path(&c->yf, path, key),
                 "secret written in the file; prefer '%s' (the name of an environment variable)",
                 envkey);
         out->value = s;
@@ -560,19 +266,19 @@ static int secret(cf_ctx *c, const yt_node *m, const char *path, const char *key
     }
     if (!ev)
         return 0;
-    const char *kp = key_path(c, path, envkey);
-    const char *var = scalar(c, ev, kp);
+    const char *kp = yf_path(&c->yf, path, envkey);
+    const char *var = yf_scalar(&c->yf, ev, kp);
     if (!var)
         return -1;
     if (!is_env_name(var)) {
-        cf_err(c, ev->line, kp, "'%s' is not the name of an environment variable "
+        yf_err(&c->yf, ev->line, kp, "'%s' is not the name of an environment variable "
                "(letters, digits, '_')", var);
         return -1;
     }
     const char *val = rip_config_secret(c->cfg, NULL, var);
     if (!val) {
         const char *set = getenv(var);
-        cf_err(c, ev->line, kp, "environment variable '%s' is %s", var,
+        yf_err(&c->yf, ev->line, kp, "environment variable '%s' is %s", var,
                set ? "empty" : "not set");
         return -1;
     }
@@ -585,18 +291,18 @@ static int secret(cf_ctx *c, const yt_node *m, const char *path, const char *key
 static int protect_tag(cf_ctx *c, const yt_node *v, const char *path, const char **key,
                        const char **value)
 {
-    const char *s = scalar(c, v, path);
+    const char *s = yf_scalar(&c->yf, v, path);
     if (!s)
         return -1;
     const char *eq = strchr(s, '=');
     if (!eq || eq == s || strlen(s) > 256) {
-        cf_err(c, v->line, path, "expected KEY=VALUE such as riposte:protected=true, found '%s'",
-               s);
+        yf_err(&c->yf, v->line, path,
+               "expected KEY=VALUE such as riposte:protected=true, found '%s'", s);
         return -1;
     }
     char *k = rip_arena_strndup(c->a, s, (size_t)(eq - s));
     if (!k)
-        return c->nomem = true, -1;
+        return c->yf.nomem = true, -1;
     *key = k;
     *value = eq + 1;
     return 0;
@@ -615,9 +321,9 @@ static bool is_region(const char *s)
 
 static const char *region(cf_ctx *c, const yt_node *v, const char *path)
 {
-    const char *s = scalar(c, v, path);
+    const char *s = yf_scalar(&c->yf, v, path);
     if (s && !is_region(s)) {
-        cf_err(c, v->line, path, "'%s' is not an AWS region (such as us-east-1)", s);
+        yf_err(&c->yf, v->line, path, "'%s' is not an AWS region (such as us-east-1)", s);
         return NULL;
     }
     return s;
@@ -627,14 +333,14 @@ static const char *region(cf_ctx *c, const yt_node *v, const char *path)
  * by mistake must not end up in a log. */
 static int sha256_hex(cf_ctx *c, const yt_node *v, const char *path, unsigned char out[32])
 {
-    const char *s = scalar(c, v, path);
+    const char *s = yf_scalar(&c->yf, v, path);
     if (!s)
         return -1;
     bool ok = strlen(s) == 64;
     for (size_t i = 0; ok && i < 64; i++)
         ok = isxdigit((unsigned char)s[i]) != 0;
     if (!ok) {
-        cf_err(c, v->line, path, "expected the 64 hex digits of a SHA-256 (riposte config "
+        yf_err(&c->yf, v->line, path, "expected the 64 hex digits of a SHA-256 (riposte config "
                "hash-token prints them), found %zu characters", strlen(s));
         return -1;
     }
@@ -650,8 +356,8 @@ static int sha256_hex(cf_ctx *c, const yt_node *v, const char *path, unsigned ch
 static const char *item_path(cf_ctx *c, const char *base, const yt_node *item, const char *namekey,
                              uint32_t i)
 {
-    const yt_node *n = map_get(item, namekey);
-    char buf[CF_KEY_MAX];
+    const yt_node *n = yf_get(item, namekey);
+    char buf[YF_PATH_MAX];
     if (n && n->kind == YT_SCALAR && is_name(n->str))
         snprintf(buf, sizeof(buf), "%s.%s", base, n->str);
     else
@@ -660,25 +366,51 @@ static const char *item_path(cf_ctx *c, const char *base, const yt_node *item, c
     return r ? r : base;
 }
 
-/* A list section: its node, or NULL (empty, or an error reported). */
-static const yt_node *list_section(cf_ctx *c, const yt_node *v, const char *path)
-{
-    if (yt_is_null(v))
-        return NULL;
-    if (v->kind != YT_SEQ) {
-        cf_err(c, v->line, path, "expected a list, found %s", kind_name(v));
-        return NULL;
-    }
-    return v;
-}
-
 /* A list item that must be a map. */
 static bool item_map(cf_ctx *c, const yt_node *v, const char *path, const char *what)
 {
     if (v->kind == YT_MAP)
         return true;
-    cf_err(c, v->line, path, "%s is a map, found %s", what, kind_name(v));
+    yf_err(&c->yf, v->line, path, "%s is a map, found %s", what, yf_kind_name(v));
     return false;
+}
+
+/* The value of key in m, or NULL with "WHAT needs 'KEY'" reported at line. */
+static const yt_node *need(cf_ctx *c, const yt_node *m, const char *key, uint32_t line,
+                           const char *path, const char *what)
+{
+    const yt_node *x = yf_get(m, key);
+    if (!x)
+        yf_err(&c->yf, line, path, "%s needs '%s'", what, key);
+    return x;
+}
+
+/* The start of a list item that is a map with a name (a user, a route): a
+ * map, only keys, and its name in *namep ("WHAT needs 'name'"). false
+ * (reported) when it is not a map. */
+static bool named_item(cf_ctx *c, const yt_node *m, const char *path, const char *what,
+                       const char *const *keys, const char **namep)
+{
+    if (!item_map(c, m, path, what))
+        return false;
+    yf_check_keys(&c->yf, m, path, keys, NULL);
+    const yt_node *x = need(c, m, "name", m->line, path, what);
+    if (x)
+        *namep = name(c, x, yf_path(&c->yf, path, "name"));
+    return true;
+}
+
+/* Room for the items of section s (a list or map section, or NULL), size
+ * bytes each, zeroed, in the arena: NULL when s is NULL or empty, or out of
+ * memory (nomem set). */
+static void *section_items(cf_ctx *c, const yt_node *s, size_t size)
+{
+    if (!s || s->n == 0)
+        return NULL;
+    void *v = rip_arena_calloc(c->a, s->n, size);
+    if (!v)
+        c->yf.nomem = true;
+    return v;
 }
 
 /* ---- sections ---- */
@@ -686,7 +418,7 @@ static bool item_map(cf_ctx *c, const yt_node *v, const char *path, const char *
 static int parse_listen(cf_ctx *c, const yt_node *v, const char *path)
 {
     rip_config_server *s = &c->cfg->server;
-    const char *str = scalar(c, v, path);
+    const char *str = yf_scalar(&c->yf, v, path);
     if (!str)
         return -1;
     const char *host = str, *colon;
@@ -715,20 +447,20 @@ static int parse_listen(cf_ctx *c, const yt_node *v, const char *path)
         goto bad;
     char *h = rip_arena_strndup(c->a, host, hlen);
     if (!h)
-        return c->nomem = true, -1;
+        return c->yf.nomem = true, -1;
     s->listen = str;
     s->listen_host = h;
     s->listen_port = (uint16_t)port;
     return 0;
 bad:
-    cf_err(c, v->line, path, "expected HOST:PORT such as 127.0.0.1:8088 or [::1]:8088, found '%s'",
-           str);
+    yf_err(&c->yf, v->line, path,
+           "expected HOST:PORT such as 127.0.0.1:8088 or [::1]:8088, found '%s'", str);
     return -1;
 }
 
 static const char *readable_file(cf_ctx *c, const yt_node *v, const char *path)
 {
-    const char *s = scalar(c, v, path);
+    const char *s = yf_scalar(&c->yf, v, path);
     if (!s)
         return NULL;
     const char *p = resolve_path(c, s);
@@ -736,11 +468,11 @@ static const char *readable_file(cf_ctx *c, const yt_node *v, const char *path)
         return NULL;
     struct stat st;
     if (stat(p, &st) != 0) {
-        cf_err(c, v->line, path, "cannot read '%s': %s", p, strerror(errno));
+        yf_err(&c->yf, v->line, path, "cannot read '%s': %s", p, strerror(errno));
         return NULL;
     }
     if (!S_ISREG(st.st_mode)) {
-        cf_err(c, v->line, path, "'%s' is not a file", p);
+        yf_err(&c->yf, v->line, path, "'%s' is not a file", p);
         return NULL;
     }
     return p;
@@ -753,93 +485,92 @@ static void parse_server(cf_ctx *c, const yt_node *v)
         "connection_timeout", "drain_timeout", NULL,
     };
     rip_config_server *s = &c->cfg->server;
-    const yt_node *m = section(c, v, "server"), *x;
+    const yt_node *m = yf_map_section(&c->yf, v, "server", keys), *x;
     if (!m)
         return;
-    check_keys(c, m, "server", keys, NULL);
-    if ((x = map_get(m, "listen")))
+    if ((x = yf_get(m, "listen")))
         parse_listen(c, x, "server.listen");
-    const yt_node *cert = map_get(m, "tls_cert"), *key = map_get(m, "tls_key");
+    const yt_node *cert = yf_get(m, "tls_cert"), *key = yf_get(m, "tls_key");
     if (cert)
         s->tls_cert = readable_file(c, cert, "server.tls_cert");
     if (key)
         s->tls_key = readable_file(c, key, "server.tls_key");
     if (cert && !key)
-        cf_err(c, cert->kline, "server.tls_cert", "needs server.tls_key (give both or neither)");
+        yf_err(&c->yf, cert->kline, "server.tls_cert",
+               "needs server.tls_key (give both or neither)");
     if (key && !cert)
-        cf_err(c, key->kline, "server.tls_key", "needs server.tls_cert (give both or neither)");
-    if ((x = map_get(m, "max_body")))
-        size(c, x, "server.max_body", 1024, RIP_CONFIG_MAX_BODY_CAP, &s->max_body);
-    if ((x = map_get(m, "max_header")))
-        size(c, x, "server.max_header", 1024, RIP_CONFIG_MAX_HEADER_CAP, &s->max_header);
+        yf_err(&c->yf, key->kline, "server.tls_key",
+               "needs server.tls_cert (give both or neither)");
+    if ((x = yf_get(m, "max_body")))
+        yf_size(&c->yf, x, "server.max_body", 1024, RIP_CONFIG_MAX_BODY_CAP, &s->max_body);
+    if ((x = yf_get(m, "max_header")))
+        yf_size(&c->yf, x, "server.max_header", 1024, RIP_CONFIG_MAX_HEADER_CAP, &s->max_header);
     long n;
-    if ((x = map_get(m, "max_connections")) &&
-        number(c, x, "server.max_connections", 1, 65536, &n) == 0)
+    if ((x = yf_get(m, "max_connections")) &&
+        yf_number(&c->yf, x, "server.max_connections", 1, 65536, &n) == 0)
         s->max_connections = (uint32_t)n;
-    if ((x = map_get(m, "connection_timeout")))
-        duration(c, x, "server.connection_timeout", 1, 3600, &s->connection_timeout_s);
-    if ((x = map_get(m, "drain_timeout")))
-        duration(c, x, "server.drain_timeout", 1, 3600, &s->drain_timeout_s);
+    if ((x = yf_get(m, "connection_timeout")))
+        yf_duration(&c->yf, x, "server.connection_timeout", 1, 3600, &s->connection_timeout_s);
+    if ((x = yf_get(m, "drain_timeout")))
+        yf_duration(&c->yf, x, "server.drain_timeout", 1, 3600, &s->drain_timeout_s);
 }
 
 static void parse_store(cf_ctx *c, const yt_node *v)
 {
     static const char *const keys[] = { "path", "sync", NULL };
-    const yt_node *m = section(c, v, "store"), *x;
+    const yt_node *m = yf_map_section(&c->yf, v, "store", keys), *x;
     if (!m)
         return;
-    check_keys(c, m, "store", keys, NULL);
     const char *s;
-    if ((x = map_get(m, "path")) && (s = scalar(c, x, "store.path")))
+    if ((x = yf_get(m, "path")) && (s = yf_scalar(&c->yf, x, "store.path")))
         c->cfg->store.path = resolve_path(c, s);
     int k;
-    if ((x = map_get(m, "sync")) && pick(c, x, "store.sync", "value", sync_names, 2, &k) == 0)
+    if ((x = yf_get(m, "sync")) &&
+        yf_pick(&c->yf, x, "store.sync", "value", sync_names, 2, &k) == 0)
         c->cfg->store.sync = (rip_config_sync)k;
 }
 
-static void parse_aws(cf_ctx *c, const yt_node *v, const yt_node **protect)
+static void parse_aws(cf_ctx *c, const yt_node *v)
 {
     static const char *const keys[] = { "profile", "region", "endpoint_url", "protect_tag", NULL };
     rip_config_aws *aws = &c->cfg->aws;
-    const yt_node *m = section(c, v, "aws"), *x;
+    const yt_node *m = yf_map_section(&c->yf, v, "aws", keys), *x;
     if (!m)
         return;
-    check_keys(c, m, "aws", keys, NULL);
-    if ((x = map_get(m, "profile")))
-        aws->profile = scalar(c, x, "aws.profile");
-    if ((x = map_get(m, "region")))
+    if ((x = yf_get(m, "profile")))
+        aws->profile = yf_scalar(&c->yf, x, "aws.profile");
+    if ((x = yf_get(m, "region")))
         aws->region = region(c, x, "aws.region");
-    if ((x = map_get(m, "endpoint_url")))
+    if ((x = yf_get(m, "endpoint_url")))
         aws->endpoint_url = url(c, x, "aws.endpoint_url", http_schemes);
-    if ((x = map_get(m, "protect_tag"))) {
-        *protect = x;
+    if ((x = yf_get(m, "protect_tag"))) {
+        c->aws_protect = x;
         protect_tag(c, x, "aws.protect_tag", &c->cfg->safety.protect_key,
                     &c->cfg->safety.protect_value);
     }
 }
 
-static void parse_safety(cf_ctx *c, const yt_node *v, const yt_node *aws_protect)
+static void parse_safety(cf_ctx *c, const yt_node *v)
 {
     static const char *const keys[] = { "max_destructive_per_hour", "protect_tag", "dry_run",
                                         NULL };
     rip_config_safety *s = &c->cfg->safety;
-    const yt_node *m = section(c, v, "safety"), *x;
+    const yt_node *m = yf_map_section(&c->yf, v, "safety", keys), *x;
     if (!m)
         return;
-    check_keys(c, m, "safety", keys, NULL);
     long n;
-    if ((x = map_get(m, "max_destructive_per_hour")) &&
-        number(c, x, "safety.max_destructive_per_hour", 0, 100000, &n) == 0)
+    if ((x = yf_get(m, "max_destructive_per_hour")) &&
+        yf_number(&c->yf, x, "safety.max_destructive_per_hour", 0, 100000, &n) == 0)
         s->max_destructive_per_hour = (int)n;
-    if ((x = map_get(m, "protect_tag"))) {
-        if (aws_protect)
-            cf_err(c, x->kline, "safety.protect_tag", "protect_tag is also set in aws (line %u); "
-                   "give it once", aws_protect->kline);
+    if ((x = yf_get(m, "protect_tag"))) {
+        if (c->aws_protect)
+            yf_err(&c->yf, x->kline, "safety.protect_tag",
+                   "protect_tag is also set in aws (line %u); give it once", c->aws_protect->kline);
         else
             protect_tag(c, x, "safety.protect_tag", &s->protect_key, &s->protect_value);
     }
-    if ((x = map_get(m, "dry_run")))
-        boolean(c, x, "safety.dry_run", &s->dry_run);
+    if ((x = yf_get(m, "dry_run")))
+        yf_boolean(&c->yf, x, "safety.dry_run", &s->dry_run);
 }
 
 /* Copies s into out[cap] or reports that it does not fit. */
@@ -847,7 +578,7 @@ static int copy_to(cf_ctx *c, const yt_node *v, const char *path, const char *s,
                    size_t cap)
 {
     if (strlen(s) >= cap) {
-        cf_err(c, v->line, path, "longer than %zu characters", cap - 1);
+        yf_err(&c->yf, v->line, path, "longer than %zu characters", cap - 1);
         return -1;
     }
     memcpy(out, s, strlen(s) + 1);
@@ -873,7 +604,7 @@ static void parse_account(cf_ctx *c, const yt_node *m, uint32_t idx, rip_aws_acc
         "id", "name", "role_arn", "external_id", "regions", "allow",
         "max_destructive_per_hour", NULL,
     };
-    const yt_node *idn = map_get(m, "id");
+    const yt_node *idn = yf_get(m, "id");
     const char *path = idn && idn->kind == YT_SCALAR && is_account_id(idn->str)
                            ? item_path(c, "accounts", m, "id", idx)
                            : item_path(c, "accounts", m, "", idx);
@@ -882,57 +613,58 @@ static void parse_account(cf_ctx *c, const yt_node *m, uint32_t idx, rip_aws_acc
     a->line = m->line;
     if (!item_map(c, m, path, "an account"))
         return;
-    check_keys(c, m, path, keys, NULL);
-    const yt_node *x, *role = map_get(m, "role_arn"), *ext = map_get(m, "external_id");
+    yf_check_keys(&c->yf, m, path, keys, NULL);
+    const yt_node *x, *role = yf_get(m, "role_arn"), *ext = yf_get(m, "external_id");
     const char *s;
-    if (!(x = map_get(m, "id"))) {
-        cf_err(c, m->line, path, "an account needs 'id' (its 12-digit account id)");
-    } else if ((s = scalar(c, x, key_path(c, path, "id")))) {
+    if (!(x = yf_get(m, "id"))) {
+        yf_err(&c->yf, m->line, path, "an account needs 'id' (its 12-digit account id)");
+    } else if ((s = yf_scalar(&c->yf, x, yf_path(&c->yf, path, "id")))) {
         if (!is_account_id(s))
-            cf_err(c, x->line, key_path(c, path, "id"), "expected a 12-digit account id, found "
-                   "'%s'", s);
+            yf_err(&c->yf, x->line, yf_path(&c->yf, path, "id"),
+                   "expected a 12-digit account id, found '%s'", s);
         else
             memcpy(a->id, s, 13);
     }
-    if ((x = map_get(m, "name")))
-        *namep = scalar(c, x, key_path(c, path, "name"));
-    if (role && (s = scalar(c, role, key_path(c, path, "role_arn")))) {
+    if ((x = yf_get(m, "name")))
+        *namep = yf_scalar(&c->yf, x, yf_path(&c->yf, path, "name"));
+    if (role && (s = yf_scalar(&c->yf, role, yf_path(&c->yf, path, "role_arn")))) {
         if (strncmp(s, "arn:", 4))
-            cf_err(c, role->line, key_path(c, path, "role_arn"), "expected an ARN "
+            yf_err(&c->yf, role->line, yf_path(&c->yf, path, "role_arn"), "expected an ARN "
                    "(arn:aws:iam::ID:role/NAME), found '%s'", s);
         else
-            copy_to(c, role, key_path(c, path, "role_arn"), s, a->role_arn, sizeof(a->role_arn));
+            copy_to(c, role, yf_path(&c->yf, path, "role_arn"), s, a->role_arn,
+                    sizeof(a->role_arn));
     }
-    if (ext && (s = scalar(c, ext, key_path(c, path, "external_id")))) {
-        copy_to(c, ext, key_path(c, path, "external_id"), s, a->external_id,
+    if (ext && (s = yf_scalar(&c->yf, ext, yf_path(&c->yf, path, "external_id")))) {
+        copy_to(c, ext, yf_path(&c->yf, path, "external_id"), s, a->external_id,
                 sizeof(a->external_id));
         if (!role)
-            cf_err(c, ext->kline, key_path(c, path, "external_id"), "needs 'role_arn'");
+            yf_err(&c->yf, ext->kline, yf_path(&c->yf, path, "external_id"), "needs 'role_arn'");
     }
     rip_config_strs l = { 0 };
-    if ((x = map_get(m, "regions")) && strs(c, x, key_path(c, path, "regions"), &l) == 0) {
+    if ((x = yf_get(m, "regions")) && strs(c, x, yf_path(&c->yf, path, "regions"), &l) == 0) {
         if (l.n > RIP_AWS_ACCOUNT_MAX_LIST)
-            cf_err(c, x->line, key_path(c, path, "regions"), "more than %d regions",
+            yf_err(&c->yf, x->line, yf_path(&c->yf, path, "regions"), "more than %d regions",
                    RIP_AWS_ACCOUNT_MAX_LIST);
         for (size_t i = 0; i < l.n && i < RIP_AWS_ACCOUNT_MAX_LIST; i++) {
             if (!is_region(l.v[i]))
-                cf_err(c, x->line, key_path(c, path, "regions"), "'%s' is not an AWS region "
-                       "(such as us-east-1)", l.v[i]);
+                yf_err(&c->yf, x->line, yf_path(&c->yf, path, "regions"),
+                       "'%s' is not an AWS region (such as us-east-1)", l.v[i]);
             else
                 memcpy(a->regions[a->nregions++], l.v[i], strlen(l.v[i]) + 1);
         }
     }
     memset(&l, 0, sizeof(l));
-    if ((x = map_get(m, "allow"))) {
+    if ((x = yf_get(m, "allow"))) {
         a->has_allow = true;
         if (x->kind == YT_SEQ && x->n == 0) {
             /* an empty allow list: nothing is allowed */
-        } else if (strs(c, x, key_path(c, path, "allow"), &l) == 0) {
+        } else if (strs(c, x, yf_path(&c->yf, path, "allow"), &l) == 0) {
             if (l.n > RIP_AWS_ACCOUNT_MAX_LIST)
-                cf_err(c, x->line, key_path(c, path, "allow"), "more than %d patterns",
+                yf_err(&c->yf, x->line, yf_path(&c->yf, path, "allow"), "more than %d patterns",
                        RIP_AWS_ACCOUNT_MAX_LIST);
             for (size_t i = 0; i < l.n && i < RIP_AWS_ACCOUNT_MAX_LIST; i++)
-                if (copy_to(c, x, key_path(c, path, "allow"), l.v[i], a->allow_buf[a->nallow],
+                if (copy_to(c, x, yf_path(&c->yf, path, "allow"), l.v[i], a->allow_buf[a->nallow],
                             sizeof(a->allow_buf[0])) == 0) {
                     a->allow[a->nallow] = a->allow_buf[a->nallow];
                     a->nallow++;
@@ -940,18 +672,18 @@ static void parse_account(cf_ctx *c, const yt_node *m, uint32_t idx, rip_aws_acc
         }
     }
     long n;
-    if ((x = map_get(m, "max_destructive_per_hour")) &&
-        number(c, x, key_path(c, path, "max_destructive_per_hour"), 0, 100000, &n) == 0)
+    if ((x = yf_get(m, "max_destructive_per_hour")) &&
+        yf_number(&c->yf, x, yf_path(&c->yf, path, "max_destructive_per_hour"), 0, 100000, &n) == 0)
         a->max_destructive = (int)n;
 }
 
 static void parse_accounts(cf_ctx *c, const yt_node *v)
 {
-    const yt_node *l = list_section(c, v, "accounts");
+    const yt_node *l = yf_list_section(&c->yf, v, "accounts");
     if (!l || l->n == 0)
         return;
     if (l->n > RIP_AWS_MAX_ACCOUNTS) {
-        cf_err(c, l->line, "accounts", "more than %d accounts", RIP_AWS_MAX_ACCOUNTS);
+        yf_err(&c->yf, l->line, "accounts", "more than %d accounts", RIP_AWS_MAX_ACCOUNTS);
         c->limit = true;
         return;
     }
@@ -959,7 +691,7 @@ static void parse_accounts(cf_ctx *c, const yt_node *v)
     acc->v = calloc(l->n, sizeof(*acc->v));
     c->cfg->account_names = rip_arena_calloc(c->a, l->n, sizeof(char *));
     if (!acc->v || !c->cfg->account_names) {
-        c->nomem = true;
+        c->yf.nomem = true;
         return;
     }
     for (uint32_t i = 0; i < l->n; i++) {
@@ -967,7 +699,7 @@ static void parse_accounts(cf_ctx *c, const yt_node *v)
         parse_account(c, l->kids[i], i, a, &c->cfg->account_names[i]);
         for (uint32_t j = 0; a->id[0] && j < i; j++)
             if (!strcmp(acc->v[j].id, a->id))
-                cf_err(c, a->line, key_path(c, "accounts", a->id),
+                yf_err(&c->yf, a->line, yf_path(&c->yf, "accounts", a->id),
                        "account '%s' is listed twice (first on line %u)", a->id,
                        acc->v[j].line);
         acc->n = i + 1;
@@ -979,10 +711,10 @@ static void check_dup(cf_ctx *c, const char *what, const char *base, uint32_t i,
                       uint32_t line, const char *prev_name, uint32_t prev_line)
 {
     if (nm && prev_name && !strcmp(nm, prev_name)) {
-        char p[CF_KEY_MAX];
+        char p[YF_PATH_MAX];
         snprintf(p, sizeof(p), "%s[%u].name", base, i);
-        cf_err(c, line, key_path(c, "", p), "duplicate %s name '%s' (first on line %u)", what, nm,
-               prev_line);
+        yf_err(&c->yf, line, yf_path(&c->yf, "", p), "duplicate %s name '%s' (first on line %u)",
+               what, nm, prev_line);
     }
 }
 
@@ -1003,51 +735,42 @@ static void parse_source(cf_ctx *c, const yt_node *m, uint32_t idx, rip_config_s
         return;
     const yt_node *x;
     int kind = -1;
-    if (!(x = map_get(m, "kind")))
-        cf_err(c, m->line, path, "a source needs 'kind' (sqs or http)");
+    if (!(x = yf_get(m, "kind")))
+        yf_err(&c->yf, m->line, path, "a source needs 'kind' (sqs or http)");
     else
-        pick(c, x, key_path(c, path, "kind"), "kind", source_kind_names, 2, &kind);
+        yf_pick(&c->yf, x, yf_path(&c->yf, path, "kind"), "kind", source_kind_names, 2, &kind);
     if (kind == RIP_SOURCE_HTTP)
-        check_keys(c, m, path, http_keys, "an http source");
+        yf_check_keys(&c->yf, m, path, http_keys, "an http source");
     else
-        check_keys(c, m, path, sqs_keys, kind == RIP_SOURCE_SQS ? "an sqs source" : NULL);
+        yf_check_keys(&c->yf, m, path, sqs_keys, kind == RIP_SOURCE_SQS ? "an sqs source" : NULL);
     src->kind = kind < 0 ? RIP_SOURCE_SQS : (rip_source_kind)kind;
-    if (!(x = map_get(m, "name")))
-        cf_err(c, m->line, path, "a source needs 'name'");
-    else
-        src->name = name(c, x, key_path(c, path, "name"));
-    if ((x = map_get(m, "backoff_max")))
-        duration(c, x, key_path(c, path, "backoff_max"), 1, 3600, &src->backoff_max_s);
+    if ((x = need(c, m, "name", m->line, path, "a source")))
+        src->name = name(c, x, yf_path(&c->yf, path, "name"));
+    if ((x = yf_get(m, "backoff_max")))
+        yf_duration(&c->yf, x, yf_path(&c->yf, path, "backoff_max"), 1, 3600, &src->backoff_max_s);
     if (kind != RIP_SOURCE_SQS)
         return;
-    if (!(x = map_get(m, "queue_url")))
-        cf_err(c, m->line, path, "an sqs source needs 'queue_url'");
-    else
-        src->queue_url = url(c, x, key_path(c, path, "queue_url"), http_schemes);
-    if ((x = map_get(m, "region")))
-        src->region = region(c, x, key_path(c, path, "region"));
-    if ((x = map_get(m, "wait")))
-        duration(c, x, key_path(c, path, "wait"), 0, 20, &src->wait_s);
+    if ((x = need(c, m, "queue_url", m->line, path, "an sqs source")))
+        src->queue_url = url(c, x, yf_path(&c->yf, path, "queue_url"), http_schemes);
+    if ((x = yf_get(m, "region")))
+        src->region = region(c, x, yf_path(&c->yf, path, "region"));
+    if ((x = yf_get(m, "wait")))
+        yf_duration(&c->yf, x, yf_path(&c->yf, path, "wait"), 0, 20, &src->wait_s);
     long n;
-    if ((x = map_get(m, "max_messages")) &&
-        number(c, x, key_path(c, path, "max_messages"), 1, 10, &n) == 0)
+    if ((x = yf_get(m, "max_messages")) &&
+        yf_number(&c->yf, x, yf_path(&c->yf, path, "max_messages"), 1, 10, &n) == 0)
         src->max_messages = (uint32_t)n;
-    if ((x = map_get(m, "visibility_timeout")))
-        duration(c, x, key_path(c, path, "visibility_timeout"), 0, 43200,
+    if ((x = yf_get(m, "visibility_timeout")))
+        yf_duration(&c->yf, x, yf_path(&c->yf, path, "visibility_timeout"), 0, 43200,
                  &src->visibility_timeout_s);
 }
 
 static void parse_sources(cf_ctx *c, const yt_node *v)
 {
-    const yt_node *l = list_section(c, v, "sources");
-    if (!l || l->n == 0)
-        return;
+    const yt_node *l = yf_list_section(&c->yf, v, "sources");
     rip_config *cfg = c->cfg;
-    cfg->sources = rip_arena_calloc(c->a, l->n, sizeof(*cfg->sources));
-    if (!cfg->sources) {
-        c->nomem = true;
+    if (!(cfg->sources = section_items(c, l, sizeof(*cfg->sources))))
         return;
-    }
     for (uint32_t i = 0; i < l->n; i++) {
         parse_source(c, l->kids[i], i, &cfg->sources[i]);
         for (uint32_t j = 0; j < i; j++)
@@ -1073,84 +796,79 @@ static void parse_channel(cf_ctx *c, const yt_node *k, const yt_node *m, rip_cha
     static const char *const kind_what[] = { "a slack channel", "a pagerduty channel",
                                              "a webhook channel", "an email channel" };
     static const char *const smtp_schemes[] = { "smtps://", "smtp://", NULL };
-    const char *path = key_path(c, "channels", k->str);
+    const char *path = yf_path(&c->yf, "channels", k->str);
     ch->line = k->line;
     if (!is_name(k->str))
-        cf_err(c, k->line, path, "'%s' is not a name (letters, digits, '-', '_', '.'; at most "
+        yf_err(&c->yf, k->line, path, "'%s' is not a name (letters, digits, '-', '_', '.'; at most "
                "%d)", k->str, RIP_CONFIG_NAME_MAX);
     ch->name = k->str;
     if (m->kind != YT_MAP) {
-        cf_err(c, m->line, path, "a channel is a map with 'kind' and its settings, found %s",
-               kind_name(m));
+        yf_err(&c->yf, m->line, path, "a channel is a map with 'kind' and its settings, found %s",
+               yf_kind_name(m));
         return;
     }
-    const yt_node *x = map_get(m, "kind");
+    const yt_node *x = yf_get(m, "kind");
     int kind = -1;
     if (!x) {
-        cf_err(c, k->line, path, "a channel needs 'kind' (slack, pagerduty, webhook, email)");
+        yf_err(&c->yf, k->line, path, "a channel needs 'kind' (slack, pagerduty, webhook, email)");
         return;
     }
-    if (pick(c, x, key_path(c, path, "kind"), "kind", channel_kind_names, 4, &kind) < 0)
+    if (yf_pick(&c->yf, x, yf_path(&c->yf, path, "kind"), "kind", channel_kind_names, 4, &kind) < 0)
         return;
     ch->kind = (rip_channel_kind)kind;
-    check_keys(c, m, path, kind_keys[kind], kind_what[kind]);
+    yf_check_keys(&c->yf, m, path, kind_keys[kind], kind_what[kind]);
     switch (ch->kind) {
     case RIP_CHANNEL_SLACK:
         secret(c, m, path, "bot_token", true, &ch->bot_token);
         secret(c, m, path, "webhook_url", true, &ch->webhook_url);
         secret(c, m, path, "signing_secret", true, &ch->signing_secret);
-        if ((x = map_get(m, "channel")))
-            ch->channel = scalar(c, x, key_path(c, path, "channel"));
+        if ((x = yf_get(m, "channel")))
+            ch->channel = yf_scalar(&c->yf, x, yf_path(&c->yf, path, "channel"));
         ch->api_base = "https://slack.com/api";
-        if ((x = map_get(m, "api_base")))
-            ch->api_base = url(c, x, key_path(c, path, "api_base"), http_schemes);
+        if ((x = yf_get(m, "api_base")))
+            ch->api_base = url(c, x, yf_path(&c->yf, path, "api_base"), http_schemes);
         if (ch->webhook_url.value && strncmp(ch->webhook_url.value, "https://", 8) &&
             strncmp(ch->webhook_url.value, "http://", 7))
-            cf_err(c, k->line, key_path(c, path, "webhook_url"), "expected a URL starting with "
-                   "https:// or http://");
-        if (!map_get(m, "bot_token") && !map_get(m, "bot_token_env") &&
-            !map_get(m, "webhook_url") && !map_get(m, "webhook_url_env"))
-            cf_err(c, k->line, path, "a slack channel needs 'bot_token' (with 'channel') or "
+            yf_err(&c->yf, k->line, yf_path(&c->yf, path, "webhook_url"),
+                   "expected a URL starting with https:// or http://");
+        if (!yf_get(m, "bot_token") && !yf_get(m, "bot_token_env") && !yf_get(m, "webhook_url") &&
+            !yf_get(m, "webhook_url_env"))
+            yf_err(&c->yf, k->line, path, "a slack channel needs 'bot_token' (with 'channel') or "
                    "'webhook_url'");
-        if ((map_get(m, "bot_token") || map_get(m, "bot_token_env")) && !map_get(m, "channel"))
-            cf_err(c, k->line, path, "'bot_token' needs 'channel' (where messages go)");
-        if (!map_get(m, "signing_secret") && !map_get(m, "signing_secret_env"))
-            cf_warn(c, k->line, path, "no 'signing_secret': button presses from Slack will be "
+        if ((yf_get(m, "bot_token") || yf_get(m, "bot_token_env")) && !yf_get(m, "channel"))
+            yf_err(&c->yf, k->line, path, "'bot_token' needs 'channel' (where messages go)");
+        if (!yf_get(m, "signing_secret") && !yf_get(m, "signing_secret_env"))
+            yf_warn(&c->yf, k->line, path, "no 'signing_secret': button presses from Slack will be "
                     "refused");
         break;
     case RIP_CHANNEL_PAGERDUTY:
-        if (!map_get(m, "routing_key") && !map_get(m, "routing_key_env"))
-            cf_err(c, k->line, path, "a pagerduty channel needs 'routing_key' or "
+        if (!yf_get(m, "routing_key") && !yf_get(m, "routing_key_env"))
+            yf_err(&c->yf, k->line, path, "a pagerduty channel needs 'routing_key' or "
                    "'routing_key_env'");
         secret(c, m, path, "routing_key", true, &ch->routing_key);
         ch->url = "https://events.pagerduty.com/v2/enqueue";
-        if ((x = map_get(m, "url")))
-            ch->url = url(c, x, key_path(c, path, "url"), http_schemes);
+        if ((x = yf_get(m, "url")))
+            ch->url = url(c, x, yf_path(&c->yf, path, "url"), http_schemes);
         break;
     case RIP_CHANNEL_WEBHOOK:
-        if (!(x = map_get(m, "url")))
-            cf_err(c, k->line, path, "a webhook channel needs 'url'");
-        else
-            ch->url = url(c, x, key_path(c, path, "url"), http_schemes);
+        if ((x = need(c, m, "url", k->line, path, "a webhook channel")))
+            ch->url = url(c, x, yf_path(&c->yf, path, "url"), http_schemes);
         secret(c, m, path, "secret", true, &ch->secret);
         break;
     case RIP_CHANNEL_EMAIL:
-        if (!(x = map_get(m, "smtp_url")))
-            cf_err(c, k->line, path, "an email channel needs 'smtp_url'");
-        else
-            ch->smtp_url = url(c, x, key_path(c, path, "smtp_url"), smtp_schemes);
-        if (!(x = map_get(m, "from")))
-            cf_err(c, k->line, path, "an email channel needs 'from'");
-        else if ((ch->from = scalar(c, x, key_path(c, path, "from"))) && !strchr(ch->from, '@'))
-            cf_err(c, x->line, key_path(c, path, "from"), "'%s' is not an email address",
-                   ch->from);
-        if (!(x = map_get(m, "to"))) {
-            cf_err(c, k->line, path, "an email channel needs 'to'");
-        } else if (strs(c, x, key_path(c, path, "to"), &ch->to) == 0) {
+        if ((x = need(c, m, "smtp_url", k->line, path, "an email channel")))
+            ch->smtp_url = url(c, x, yf_path(&c->yf, path, "smtp_url"), smtp_schemes);
+        if ((x = need(c, m, "from", k->line, path, "an email channel")) &&
+            (ch->from = yf_scalar(&c->yf, x, yf_path(&c->yf, path, "from"))) &&
+            !strchr(ch->from, '@'))
+            yf_err(&c->yf, x->line, yf_path(&c->yf, path, "from"),
+                   "'%s' is not an email address", ch->from);
+        if ((x = need(c, m, "to", k->line, path, "an email channel")) &&
+            strs(c, x, yf_path(&c->yf, path, "to"), &ch->to) == 0) {
             for (size_t i = 0; i < ch->to.n; i++)
                 if (!strchr(ch->to.v[i], '@'))
-                    cf_err(c, x->line, key_path(c, path, "to"), "'%s' is not an email address",
-                           ch->to.v[i]);
+                    yf_err(&c->yf, x->line, yf_path(&c->yf, path, "to"),
+                           "'%s' is not an email address", ch->to.v[i]);
         }
         secret(c, m, path, "username", false, &ch->username);
         secret(c, m, path, "password", false, &ch->password);
@@ -1160,15 +878,10 @@ static void parse_channel(cf_ctx *c, const yt_node *k, const yt_node *m, rip_cha
 
 static void parse_channels(cf_ctx *c, const yt_node *v)
 {
-    const yt_node *m = section(c, v, "channels");
-    if (!m || m->n == 0)
-        return;
+    const yt_node *m = yf_map_section(&c->yf, v, "channels", NULL);
     rip_config *cfg = c->cfg;
-    cfg->channels = rip_arena_calloc(c->a, m->n, sizeof(*cfg->channels));
-    if (!cfg->channels) {
-        c->nomem = true;
+    if (!(cfg->channels = section_items(c, m, sizeof(*cfg->channels))))
         return;
-    }
     for (uint32_t i = 0; i < m->n; i++)
         parse_channel(c, m->kids[2 * i], m->kids[2 * i + 1], &cfg->channels[i]);
     cfg->nchannels = m->n;
@@ -1177,17 +890,16 @@ static void parse_channels(cf_ctx *c, const yt_node *v)
 static void on_playbook_diag(void *ud, const rip_pb_diag *d)
 {
     cf_ctx *c = ud;
-    cf_err(c, c->pb_line, c->pb_line ? "playbooks.path" : "playbooks", "%s", d->message);
+    yf_err(&c->yf, c->pb_line, c->pb_line ? "playbooks.path" : "playbooks", "%s", d->message);
 }
 
 static void parse_playbooks(cf_ctx *c, const yt_node *v)
 {
     static const char *const keys[] = { "path", NULL };
-    const yt_node *m = section(c, v, "playbooks"), *x = NULL;
+    const yt_node *m = yf_map_section(&c->yf, v, "playbooks", keys), *x = NULL;
     if (m) {
-        check_keys(c, m, "playbooks", keys, NULL);
         const char *s;
-        if ((x = map_get(m, "path")) && (s = scalar(c, x, "playbooks.path")))
+        if ((x = yf_get(m, "path")) && (s = yf_scalar(&c->yf, x, "playbooks.path")))
             c->cfg->playbooks_path = resolve_path(c, s);
     }
     if (!c->cfg->playbooks_path && !(c->opts && c->opts->builtin_playbooks))
@@ -1195,45 +907,35 @@ static void parse_playbooks(cf_ctx *c, const yt_node *v)
     c->pb_line = x ? x->line : 0;
     rip_playbook_set *set = rip_playbook_set_new(on_playbook_diag, c);
     if (!set) {
-        c->nomem = true;
+        c->yf.nomem = true;
         return;
     }
     int rc = c->cfg->playbooks_path ? rip_playbook_load_path(set, c->cfg->playbooks_path)
                                     : c->opts->builtin_playbooks(set);
     if (rc == RIP_ENOMEM)
-        c->nomem = true;
+        c->yf.nomem = true;
     c->cfg->playbook_set = set;
 }
 
 static void parse_users(cf_ctx *c, const yt_node *v)
 {
     static const char *const keys[] = { "name", "roles", "slack_id", "token_sha256", NULL };
-    const yt_node *l = list_section(c, v, "users");
-    if (!l || l->n == 0)
-        return;
+    const yt_node *l = yf_list_section(&c->yf, v, "users");
     rip_config *cfg = c->cfg;
-    cfg->users = rip_arena_calloc(c->a, l->n, sizeof(*cfg->users));
-    if (!cfg->users) {
-        c->nomem = true;
+    if (!(cfg->users = section_items(c, l, sizeof(*cfg->users))))
         return;
-    }
     for (uint32_t i = 0; i < l->n; i++) {
         const yt_node *m = l->kids[i], *x;
         rip_config_user *u = &cfg->users[i];
         cfg->nusers = i + 1;
         const char *path = item_path(c, "users", m, "name", i);
         u->line = m->line;
-        if (!item_map(c, m, path, "a user"))
+        if (!named_item(c, m, path, "a user", keys, &u->name))
             continue;
-        check_keys(c, m, path, keys, NULL);
-        if (!(x = map_get(m, "name")))
-            cf_err(c, m->line, path, "a user needs 'name'");
-        else
-            u->name = name(c, x, key_path(c, path, "name"));
         rip_config_strs roles = { 0 };
-        if (!(x = map_get(m, "roles"))) {
-            cf_err(c, m->line, path, "a user needs 'roles' (viewer, responder, admin)");
-        } else if (strs(c, x, key_path(c, path, "roles"), &roles) == 0) {
+        if (!(x = yf_get(m, "roles"))) {
+            yf_err(&c->yf, m->line, path, "a user needs 'roles' (viewer, responder, admin)");
+        } else if (strs(c, x, yf_path(&c->yf, path, "roles"), &roles) == 0) {
             for (size_t r = 0; r < roles.n; r++) {
                 size_t j = 0;
                 while (j < 3 && strcmp(roles.v[r], role_names[j]))
@@ -1241,36 +943,37 @@ static void parse_users(cf_ctx *c, const yt_node *v)
                 if (j < 3)
                     u->roles |= 1u << j;
                 else
-                    cf_err(c, x->line, key_path(c, path, "roles"), "unknown role '%s' (expected "
-                           "viewer, responder, admin)", roles.v[r]);
+                    yf_err(&c->yf, x->line, yf_path(&c->yf, path, "roles"),
+                           "unknown role '%s' (expected viewer, responder, admin)", roles.v[r]);
             }
         }
-        if ((x = map_get(m, "slack_id")) &&
-            (u->slack_id = scalar(c, x, key_path(c, path, "slack_id")))) {
+        if ((x = yf_get(m, "slack_id")) &&
+            (u->slack_id = yf_scalar(&c->yf, x, yf_path(&c->yf, path, "slack_id")))) {
             bool ok = (u->slack_id[0] == 'U' || u->slack_id[0] == 'W') && u->slack_id[1] &&
                       strlen(u->slack_id) <= 32;
             for (const char *p = u->slack_id + 1; ok && *p; p++)
                 ok = isupper((unsigned char)*p) || isdigit((unsigned char)*p);
             if (!ok) {
-                cf_err(c, x->line, key_path(c, path, "slack_id"), "expected a Slack user id "
-                       "such as U024BE7LH, found '%s'", u->slack_id);
+                yf_err(&c->yf, x->line, yf_path(&c->yf, path, "slack_id"),
+                       "expected a Slack user id such as U024BE7LH, found '%s'", u->slack_id);
                 u->slack_id = NULL;
             }
         }
-        if ((x = map_get(m, "token_sha256")))
-            u->has_token = sha256_hex(c, x, key_path(c, path, "token_sha256"),
+        if ((x = yf_get(m, "token_sha256")))
+            u->has_token = sha256_hex(c, x, yf_path(&c->yf, path, "token_sha256"),
                                       u->token_sha256) == 0;
-        if (!map_get(m, "slack_id") && !map_get(m, "token_sha256"))
-            cf_err(c, m->line, path, "a user needs 'token_sha256' or 'slack_id' (or both)");
+        if (!yf_get(m, "slack_id") && !yf_get(m, "token_sha256"))
+            yf_err(&c->yf, m->line, path, "a user needs 'token_sha256' or 'slack_id' (or both)");
         for (uint32_t j = 0; j < i; j++) {
             const rip_config_user *p = &cfg->users[j];
             check_dup(c, "user", "users", i, u->name, u->line, p->name, p->line);
             if (u->slack_id && p->slack_id && !strcmp(u->slack_id, p->slack_id))
-                cf_err(c, u->line, key_path(c, path, "slack_id"), "slack_id '%s' is also user "
-                       "'%s' (line %u)", u->slack_id, p->name ? p->name : "?", p->line);
+                yf_err(&c->yf, u->line, yf_path(&c->yf, path, "slack_id"),
+                       "slack_id '%s' is also user '%s' (line %u)",
+                       u->slack_id, p->name ? p->name : "?", p->line);
             if (u->has_token && p->has_token && !memcmp(u->token_sha256, p->token_sha256, 32))
-                cf_err(c, u->line, key_path(c, path, "token_sha256"), "the same token as user "
-                       "'%s' (line %u)", p->name ? p->name : "?", p->line);
+                yf_err(&c->yf, u->line, yf_path(&c->yf, path, "token_sha256"),
+                       "the same token as user '%s' (line %u)", p->name ? p->name : "?", p->line);
         }
     }
 }
@@ -1279,38 +982,27 @@ static void parse_api(cf_ctx *c, const yt_node *v)
 {
     static const char *const keys[] = { "event_keys", NULL };
     static const char *const ekeys[] = { "name", "key_sha256", NULL };
-    const yt_node *m = section(c, v, "api"), *x;
+    const yt_node *m = yf_map_section(&c->yf, v, "api", keys), *x;
     if (!m)
         return;
-    check_keys(c, m, "api", keys, NULL);
-    const yt_node *l = (x = map_get(m, "event_keys")) ? list_section(c, x, "api.event_keys")
+    const yt_node *l = (x = yf_get(m, "event_keys")) ? yf_list_section(&c->yf, x, "api.event_keys")
                                                        : NULL;
-    if (!l || l->n == 0)
-        return;
     rip_config *cfg = c->cfg;
-    cfg->event_keys = rip_arena_calloc(c->a, l->n, sizeof(*cfg->event_keys));
-    if (!cfg->event_keys) {
-        c->nomem = true;
+    if (!(cfg->event_keys = section_items(c, l, sizeof(*cfg->event_keys))))
         return;
-    }
     for (uint32_t i = 0; i < l->n; i++) {
         const yt_node *e = l->kids[i];
         rip_config_event_key *k = &cfg->event_keys[i];
         const char *path = item_path(c, "api.event_keys", e, "name", i);
         k->line = e->line;
         cfg->nevent_keys = i + 1;
-        if (!item_map(c, e, path, "an event key"))
+        if (!named_item(c, e, path, "an event key", ekeys, &k->name))
             continue;
-        check_keys(c, e, path, ekeys, NULL);
-        if (!(x = map_get(e, "name")))
-            cf_err(c, e->line, path, "an event key needs 'name'");
-        else
-            k->name = name(c, x, key_path(c, path, "name"));
-        if (!(x = map_get(e, "key_sha256")))
-            cf_err(c, e->line, path, "an event key needs 'key_sha256' (riposte config "
+        if (!(x = yf_get(e, "key_sha256")))
+            yf_err(&c->yf, e->line, path, "an event key needs 'key_sha256' (riposte config "
                    "hash-token prints it)");
         else
-            sha256_hex(c, x, key_path(c, path, "key_sha256"), k->key_sha256);
+            sha256_hex(c, x, yf_path(&c->yf, path, "key_sha256"), k->key_sha256);
         for (uint32_t j = 0; j < i; j++)
             check_dup(c, "event key", "api.event_keys", i, k->name, k->line,
                       cfg->event_keys[j].name, cfg->event_keys[j].line);
@@ -1322,40 +1014,43 @@ static void parse_match(cf_ctx *c, const yt_node *v, const char *path, rip_confi
     static const char *const keys[] = { "accounts", "finding_types", "severity_min", "tags",
                                         "owner", NULL };
     if (v->kind != YT_MAP) {
-        cf_err(c, v->line, path, "expected a map, found %s", kind_name(v));
+        yf_err(&c->yf, v->line, path, "expected a map, found %s", yf_kind_name(v));
         return;
     }
-    check_keys(c, v, path, keys, NULL);
+    yf_check_keys(&c->yf, v, path, keys, NULL);
     const yt_node *x;
-    if ((x = map_get(v, "accounts")))
-        strs(c, x, key_path(c, path, "accounts"), &r->accounts);
-    if ((x = map_get(v, "finding_types")))
-        strs(c, x, key_path(c, path, "finding_types"), &r->finding_types);
+    if ((x = yf_get(v, "accounts")))
+        strs(c, x, yf_path(&c->yf, path, "accounts"), &r->accounts);
+    if ((x = yf_get(v, "finding_types")))
+        strs(c, x, yf_path(&c->yf, path, "finding_types"), &r->finding_types);
     const char *s;
-    if ((x = map_get(v, "severity_min")) && (s = scalar(c, x, key_path(c, path, "severity_min")))) {
+    if ((x = yf_get(v, "severity_min")) &&
+        (s = yf_scalar(&c->yf, x, yf_path(&c->yf, path, "severity_min")))) {
         r->severity_min = rip_severity_rank(s);
         if (r->severity_min < 0)
-            cf_err(c, x->line, key_path(c, path, "severity_min"), "unknown severity '%s' "
+            yf_err(&c->yf, x->line, yf_path(&c->yf, path, "severity_min"), "unknown severity '%s' "
                    "(expected informational, low, medium, high, critical)", s);
     }
-    if ((x = map_get(v, "tags"))) {
-        const char *tp = key_path(c, path, "tags");
+    if ((x = yf_get(v, "tags"))) {
+        const char *tp = yf_path(&c->yf, path, "tags");
         if (x->kind != YT_MAP || x->n == 0) {
-            cf_err(c, x->line, tp, "expected a map of tag keys to patterns (owner: team-a*)");
+            yf_err(&c->yf, x->line, tp, "expected a map of tag keys to patterns (owner: team-a*)");
         } else if ((r->tags = rip_arena_calloc(c->a, x->n, sizeof(*r->tags)))) {
             for (uint32_t i = 0; i < x->n; i++) {
                 r->tags[i].key = x->kids[2 * i]->str;
-                r->tags[i].glob = scalar(c, x->kids[2 * i + 1], key_path(c, tp, r->tags[i].key));
+                r->tags[i].glob =
+                    yf_scalar(&c->yf, x->kids[2 * i + 1], yf_path(&c->yf, tp, r->tags[i].key));
             }
             r->ntags = x->n;
         } else {
-            c->nomem = true;
+            c->yf.nomem = true;
         }
     }
-    if ((x = map_get(v, "owner")))
-        r->owner = scalar(c, x, key_path(c, path, "owner"));
+    if ((x = yf_get(v, "owner")))
+        r->owner = yf_scalar(&c->yf, x, yf_path(&c->yf, path, "owner"));
     if (v->n == 0)
-        cf_err(c, v->line, path, "an empty match; give a criterion, or 'default: true' instead");
+        yf_err(&c->yf, v->line, path,
+               "an empty match; give a criterion, or 'default: true' instead");
 }
 
 static void channel_names(const rip_config *cfg, char *out, size_t cap)
@@ -1376,29 +1071,24 @@ static void parse_route(cf_ctx *c, const yt_node *m, uint32_t idx, rip_config_ro
     const char *path = item_path(c, "routes", m, "name", idx);
     r->line = m->line;
     r->severity_min = -1;
-    if (!item_map(c, m, path, "a route"))
+    if (!named_item(c, m, path, "a route", keys, &r->name))
         return;
-    check_keys(c, m, path, keys, NULL);
-    const yt_node *x, *match = map_get(m, "match");
-    if (!(x = map_get(m, "name")))
-        cf_err(c, m->line, path, "a route needs 'name'");
-    else
-        r->name = name(c, x, key_path(c, path, "name"));
-    if ((x = map_get(m, "default")))
-        boolean(c, x, key_path(c, path, "default"), &r->is_default);
+    const yt_node *x, *match = yf_get(m, "match");
+    if ((x = yf_get(m, "default")))
+        yf_boolean(&c->yf, x, yf_path(&c->yf, path, "default"), &r->is_default);
     if (match && r->is_default)
-        cf_err(c, match->kline, key_path(c, path, "match"), "a default route has no 'match': it "
-               "catches what no other route matched");
+        yf_err(&c->yf, match->kline, yf_path(&c->yf, path, "match"),
+               "a default route has no 'match': it catches what no other route matched");
     else if (match)
-        parse_match(c, match, key_path(c, path, "match"), r);
+        parse_match(c, match, yf_path(&c->yf, path, "match"), r);
     else if (!r->is_default)
-        cf_err(c, m->line, path, "a route needs 'match' or 'default: true'");
+        yf_err(&c->yf, m->line, path, "a route needs 'match' or 'default: true'");
     rip_config_strs names = { 0 };
     const rip_config *cfg = c->cfg;
-    if ((x = map_get(m, "channels")) && strs(c, x, key_path(c, path, "channels"), &names) == 0) {
+    if ((x = yf_get(m, "channels")) && strs(c, x, yf_path(&c->yf, path, "channels"), &names) == 0) {
         r->channels = rip_arena_calloc(c->a, names.n, sizeof(*r->channels));
         if (!r->channels) {
-            c->nomem = true;
+            c->yf.nomem = true;
             return;
         }
         for (size_t i = 0; i < names.n; i++) {
@@ -1409,39 +1099,35 @@ static void parse_route(cf_ctx *c, const yt_node *m, uint32_t idx, rip_config_ro
             }
             char want[512];
             channel_names(cfg, want, sizeof(want));
-            cf_err(c, x->line, key_path(c, path, "channels"), "unknown channel '%s' (channels: "
-                   "%s)", names.v[i], want);
+            yf_err(&c->yf, x->line, yf_path(&c->yf, path, "channels"),
+                   "unknown channel '%s' (channels: %s)", names.v[i], want);
         }
     }
-    if ((x = map_get(m, "playbooks")) &&
-        strs(c, x, key_path(c, path, "playbooks"), &r->playbooks) == 0 && cfg->playbook_set) {
+    if ((x = yf_get(m, "playbooks")) &&
+        strs(c, x, yf_path(&c->yf, path, "playbooks"), &r->playbooks) == 0 && cfg->playbook_set) {
         for (size_t i = 0; i < r->playbooks.n; i++)
             if (!rip_playbook_find(cfg->playbook_set, r->playbooks.v[i]))
-                cf_err(c, x->line, key_path(c, path, "playbooks"), "unknown playbook '%s' (not "
-                       "in %s)", r->playbooks.v[i],
+                yf_err(&c->yf, x->line, yf_path(&c->yf, path, "playbooks"),
+                       "unknown playbook '%s' (not in %s)",
+                       r->playbooks.v[i],
                        cfg->playbooks_path ? cfg->playbooks_path : "riposte's own playbooks");
     }
-    if (!map_get(m, "channels") && !map_get(m, "playbooks"))
-        cf_err(c, m->line, path, "a route needs 'channels' or 'playbooks'");
+    if (!yf_get(m, "channels") && !yf_get(m, "playbooks"))
+        yf_err(&c->yf, m->line, path, "a route needs 'channels' or 'playbooks'");
     int k;
-    if ((x = map_get(m, "mode")) &&
-        pick(c, x, key_path(c, path, "mode"), "mode", route_mode_names, 2, &k) == 0)
+    if ((x = yf_get(m, "mode")) &&
+        yf_pick(&c->yf, x, yf_path(&c->yf, path, "mode"), "mode", route_mode_names, 2, &k) == 0)
         r->mode = (rip_route_mode)k;
-    if ((x = map_get(m, "team")))
-        r->team = scalar(c, x, key_path(c, path, "team"));
+    if ((x = yf_get(m, "team")))
+        r->team = yf_scalar(&c->yf, x, yf_path(&c->yf, path, "team"));
 }
 
 static void parse_routes(cf_ctx *c, const yt_node *v)
 {
-    const yt_node *l = list_section(c, v, "routes");
-    if (!l || l->n == 0)
-        return;
+    const yt_node *l = yf_list_section(&c->yf, v, "routes");
     rip_config *cfg = c->cfg;
-    cfg->routes = rip_arena_calloc(c->a, l->n, sizeof(*cfg->routes));
-    if (!cfg->routes) {
-        c->nomem = true;
+    if (!(cfg->routes = section_items(c, l, sizeof(*cfg->routes))))
         return;
-    }
     const rip_config_route *def = NULL;
     for (uint32_t i = 0; i < l->n; i++) {
         rip_config_route *r = &cfg->routes[i];
@@ -1451,7 +1137,7 @@ static void parse_routes(cf_ctx *c, const yt_node *v)
             check_dup(c, "route", "routes", i, r->name, r->line, cfg->routes[j].name,
                       cfg->routes[j].line);
         if (r->is_default && def)
-            cf_err(c, r->line, item_path(c, "routes", l->kids[i], "name", i),
+            yf_err(&c->yf, r->line, item_path(c, "routes", l->kids[i], "name", i),
                    "a second default route (the first is '%s' on line %u)",
                    def->name ? def->name : "?", def->line);
         else if (r->is_default)
@@ -1484,37 +1170,28 @@ static void parse_root(cf_ctx *c, const yt_node *root)
         "server", "store", "accounts", "aws", "sources", "channels", "routes", "playbooks",
         "safety", "users", "api", NULL,
     };
+    /* Read in the order their references need: safety after aws (protect_tag),
+     * routes after channels and playbooks. A section not given is NULL. */
+    static const struct {
+        const char *name;
+        void (*parse)(cf_ctx *c, const yt_node *v);
+    } sections[] = {
+        { "server", parse_server }, { "store", parse_store }, { "aws", parse_aws },
+        { "safety", parse_safety }, { "accounts", parse_accounts }, { "sources", parse_sources },
+        { "channels", parse_channels }, { "playbooks", parse_playbooks },
+        { "users", parse_users }, { "api", parse_api }, { "routes", parse_routes },
+    };
     if (!root)
         return;        /* an empty file: every default */
     if (root->kind != YT_MAP) {
-        cf_err(c, root->line, "", "expected a map of sections (server, store, accounts, aws, "
+        yf_err(&c->yf, root->line, "", "expected a map of sections (server, store, accounts, aws, "
                "sources, channels, routes, playbooks, safety, users, api), found %s",
-               kind_name(root));
+               yf_kind_name(root));
         return;
     }
-    check_keys(c, root, "", keys, NULL);
-    const yt_node *x, *aws_protect = NULL;
-    if ((x = map_get(root, "server")))
-        parse_server(c, x);
-    if ((x = map_get(root, "store")))
-        parse_store(c, x);
-    if ((x = map_get(root, "aws")))
-        parse_aws(c, x, &aws_protect);
-    if ((x = map_get(root, "safety")))
-        parse_safety(c, x, aws_protect);
-    if ((x = map_get(root, "accounts")))
-        parse_accounts(c, x);
-    if ((x = map_get(root, "sources")))
-        parse_sources(c, x);
-    if ((x = map_get(root, "channels")))
-        parse_channels(c, x);
-    parse_playbooks(c, map_get(root, "playbooks"));
-    if ((x = map_get(root, "users")))
-        parse_users(c, x);
-    if ((x = map_get(root, "api")))
-        parse_api(c, x);
-    if ((x = map_get(root, "routes")))
-        parse_routes(c, x);
+    yf_check_keys(&c->yf, root, "", keys, NULL);
+    for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+        sections[i].parse(c, yf_get(root, sections[i].name));
 }
 
 int rip_config_load_text(const char *file, const char *data, size_t len,
@@ -1522,6 +1199,7 @@ int rip_config_load_text(const char *file, const char *data, size_t len,
                          rip_config_diag_fn fn, void *ud)
 {
     cf_ctx c = { .file = file, .opts = opts, .fn = fn, .ud = ud };
+    c.yf = (yf_ctx){ .fn = cf_problem, .ud = &c, .str_max = CF_STR_MAX };
     int rc = 0;
     if (len > RIP_CONFIG_FILE_MAX) {
         char text[128];
@@ -1539,7 +1217,7 @@ int rip_config_load_text(const char *file, const char *data, size_t len,
     rip_arena_init(&priv->arena, CF_ARENA_CAP);
     cfg->priv = priv;
     c.cfg = cfg;
-    c.a = &priv->arena;
+    c.a = c.yf.a = &priv->arena;
     set_defaults(cfg);
     cfg->file = dup(&c, file);
     const char *slash = strrchr(file, '/');
@@ -1562,7 +1240,7 @@ int rip_config_load_text(const char *file, const char *data, size_t len,
     }
     parse_root(&c, root);
     cf_flush(&c);
-    if (c.nomem)
+    if (c.yf.nomem)
         rc = RIP_ENOMEM;
     else if (c.limit)
         rc = RIP_ELIMIT;
@@ -1580,36 +1258,15 @@ out:
 int rip_config_load_with(const char *path, const rip_config_opts *opts, rip_config **out,
                          rip_config_diag_fn fn, void *ud)
 {
-    cf_ctx c = { .file = path, .fn = fn, .ud = ud };
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        char text[512];
-        int e = errno;
-        snprintf(text, sizeof(text), "cannot open: %s", strerror(e));
-        cf_report(&c, 0, "", text, false);
-        return e == ENOENT ? RIP_ENOENT : RIP_EIO;
-    }
     rip_buf b;
-    rip_buf_init(&b, RIP_CONFIG_FILE_MAX + 1);
-    char chunk[16384];
-    size_t n;
-    int rc = 0;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        if (rip_buf_add(&b, chunk, n) < 0) {
-            char text[128];
-            snprintf(text, sizeof(text), "file is larger than %zu bytes", RIP_CONFIG_FILE_MAX);
-            cf_report(&c, 0, "", text, false);
-            rc = RIP_ELIMIT;
-            break;
-        }
-    if (rc == 0 && ferror(f)) {
-        cf_report(&c, 0, "", "read error", false);
-        rc = RIP_EIO;
-    }
-    fclose(f);
-    if (rc == 0)
+    char err[512];
+    int rc = yf_read_file(path, RIP_CONFIG_FILE_MAX, &b, err, sizeof(err));
+    if (rc < 0) {
+        cf_ctx c = { .file = path, .fn = fn, .ud = ud };
+        cf_report(&c, 0, "", err, false);
+    } else {
         rc = rip_config_load_text(path, b.ptr, b.len, opts, out, fn, ud);
-    OPENSSL_cleanse(chunk, sizeof(chunk));
+    }
     if (b.alloc)
         OPENSSL_cleanse(b.ptr, b.len);
     rip_buf_release(&b);
@@ -1667,37 +1324,43 @@ int rip_config_sha256_hex(const void *data, size_t len, char hex[65])
     return 0;
 }
 
-const rip_config_user *rip_config_user_by_token(const rip_config *cfg, const char *token)
+/* The index of the first of n items (size bytes each) whose SHA-256 at
+ * offset is the hash of secret, or -1. Every hash is compared, whatever
+ * matched before: the time taken does not depend on which item (if any)
+ * the secret belongs to. */
+static long find_by_hash(const char *secret, const void *items, size_t n, size_t size,
+                         size_t offset)
 {
     unsigned char md[32];
-    if (!cfg || !token || !*token || sha256(token, strlen(token), md) < 0)
-        return NULL;
-    const rip_config_user *found = NULL;
-    /* Every hash is compared, whatever matched before: the time taken does
-     * not depend on which user (if any) the token belongs to. */
-    for (size_t i = 0; i < cfg->nusers; i++) {
-        const rip_config_user *u = &cfg->users[i];
-        int diff = CRYPTO_memcmp(md, u->token_sha256, 32);
-        if (u->has_token && diff == 0 && !found)
-            found = u;
+    if (!secret || !*secret || !n || sha256(secret, strlen(secret), md) < 0)
+        return -1;
+    long found = -1;
+    for (size_t i = 0; i < n; i++) {
+        int diff = CRYPTO_memcmp(md, (const unsigned char *)items + i * size + offset, 32);
+        if (diff == 0 && found < 0)
+            found = (long)i;
     }
     OPENSSL_cleanse(md, sizeof(md));
     return found;
 }
 
+const rip_config_user *rip_config_user_by_token(const rip_config *cfg, const char *token)
+{
+    if (!cfg)
+        return NULL;
+    /* A user without a token holds zeros, which no token hashes to. */
+    long i = find_by_hash(token, cfg->users, cfg->nusers, sizeof(*cfg->users),
+                          offsetof(rip_config_user, token_sha256));
+    return i >= 0 && cfg->users[i].has_token ? &cfg->users[i] : NULL;
+}
+
 const rip_config_event_key *rip_config_event_key_by_key(const rip_config *cfg, const char *key)
 {
-    unsigned char md[32];
-    if (!cfg || !key || !*key || sha256(key, strlen(key), md) < 0)
+    if (!cfg)
         return NULL;
-    const rip_config_event_key *found = NULL;
-    for (size_t i = 0; i < cfg->nevent_keys; i++) {
-        int diff = CRYPTO_memcmp(md, cfg->event_keys[i].key_sha256, 32);
-        if (diff == 0 && !found)
-            found = &cfg->event_keys[i];
-    }
-    OPENSSL_cleanse(md, sizeof(md));
-    return found;
+    long i = find_by_hash(key, cfg->event_keys, cfg->nevent_keys, sizeof(*cfg->event_keys),
+                          offsetof(rip_config_event_key, key_sha256));
+    return i >= 0 ? &cfg->event_keys[i] : NULL;
 }
 
 const rip_config_user *rip_config_user_by_slack(const rip_config *cfg, const char *slack_id)

@@ -1,13 +1,14 @@
 /* yaml-tree.h — YAML text → a tree of scalars, lists and maps that keeps
- * every node's line, for the respond layer's files (playbooks).
+ * every node's line, for riposte's own files (playbooks, riposte.yaml).
+ * util/yaml-fields.h reads typed values out of it.
  *
  * Only what configuration needs: one document, anchors and aliases are
  * rejected (no alias bombs), tags are ignored, keys are scalars and unique.
  * Limits are the caller's (depth, node count, items per list or map).
  * Every node lives in the arena given to yt_parse().
  */
-#ifndef RIPOSTE_RESPOND_YAML_TREE_H
-#define RIPOSTE_RESPOND_YAML_TREE_H
+#ifndef RIPOSTE_UTIL_YAML_TREE_H
+#define RIPOSTE_UTIL_YAML_TREE_H
 
 #include <stdbool.h>
 #include <stddef.h>

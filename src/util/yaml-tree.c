@@ -1,5 +1,5 @@
 /* yaml-tree.c — libyaml's event stream folded into a tree with lines. */
-#include "respond/yaml-tree.h"
+#include "util/yaml-tree.h"
 
 #include <stdarg.h>
 #include <stdio.h>
