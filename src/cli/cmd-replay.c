@@ -53,35 +53,6 @@ void cmd_replay_usage(FILE *out)
           out);
 }
 
-typedef struct id_vec {
-    int64_t *v;
-    size_t n, cap;
-} id_vec;
-
-static int push_id(id_vec *l, int64_t id)
-{
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? l->cap * 2 : 64;
-        int64_t *nv = realloc(l->v, nc * sizeof(*nv));
-        if (!nv)
-            return RIP_ENOMEM;
-        l->v = nv;
-        l->cap = nc;
-    }
-    l->v[l->n++] = id;
-    return 0;
-}
-
-static int on_incident(void *ud, const rip_store_incident_row *row)
-{
-    return push_id(ud, row->id);
-}
-
-static int on_run(void *ud, const rip_store_run_row *row)
-{
-    return push_id(ud, row->id);
-}
-
 static void fmt_dur(int64_t ns, char *buf, size_t cap)
 {
     if (ns < 0)
@@ -290,7 +261,7 @@ int cmd_replay(int argc, char **argv)
     if (saved >= 0)
         close(saved);
     int exit_code = ingest_rc == RIP_EXIT_PARTIAL ? RIP_EXIT_PARTIAL : RIP_EXIT_OK;
-    id_vec incs = { 0 }, runs = { 0 };
+    rip_id_list incs = { 0 }, runs = { 0 };
     if (ingest_rc >= RIP_EXIT_ERROR) {
         exit_code = ingest_rc;
         goto cleanup;
@@ -304,7 +275,7 @@ int cmd_replay(int argc, char **argv)
         exit_code = RIP_EXIT_ERROR;
         goto cleanup;
     }
-    if (rip_store_list_incidents(c.st, NULL, on_incident, &incs) < 0) {
+    if (rip_store_list_incidents(c.st, NULL, rip_id_list_on_incident, &incs) < 0) {
         exit_code = rip_cli_error("%s", rip_store_errmsg(c.st));
         goto cleanup;
     }
@@ -323,7 +294,7 @@ int cmd_replay(int argc, char **argv)
         }
         runs.n = 0;
         rip_store_run_filter f = { .incident_id = incs.v[i], .dry_run = apply ? 0 : 1 };
-        if (rip_store_list_runs(c.st, &f, on_run, &runs) < 0) {
+        if (rip_store_list_runs(c.st, &f, rip_id_list_on_run, &runs) < 0) {
             exit_code = rip_cli_error("%s", rip_store_errmsg(c.st));
             goto cleanup;
         }

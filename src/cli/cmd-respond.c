@@ -48,30 +48,6 @@ void cmd_respond_usage(FILE *out)
           out);
 }
 
-typedef struct inc_list {
-    int64_t *v;
-    size_t n, cap;
-} inc_list;
-
-static int push(inc_list *l, int64_t id)
-{
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? l->cap * 2 : 64;
-        int64_t *nv = realloc(l->v, nc * sizeof(*nv));
-        if (!nv)
-            return RIP_ENOMEM;
-        l->v = nv;
-        l->cap = nc;
-    }
-    l->v[l->n++] = id;
-    return 0;
-}
-
-static int on_incident(void *ud, const rip_store_incident_row *row)
-{
-    return push(ud, row->id);
-}
-
 typedef struct tally {
     size_t succeeded, failed, waiting, running;
 } tally;
@@ -103,7 +79,7 @@ int cmd_respond(int argc, char **argv)
     memset(&c, 0, sizeof(c));
     bool apply = false;
     long max_wait = 60;
-    inc_list only = { 0 }, all = { 0 };
+    rip_id_list only = { 0 }, all = { 0 };
     for (int i = 1; i < argc; i++) {
         int r = rip_respond_cli_option(&c, argc, argv, &i);
         if (r == RIP_EXIT_ERROR) {
@@ -131,7 +107,7 @@ int cmd_respond(int argc, char **argv)
                     free(only.v);
                     return rip_cli_error("too many '--incident' (at most %d)", MAX_INCIDENTS);
                 }
-                if (push(&only, (int64_t)v)) {
+                if (rip_id_list_push(&only, (int64_t)v)) {
                     free(only.v);
                     return rip_cli_error("out of memory");
                 }
@@ -151,15 +127,15 @@ int cmd_respond(int argc, char **argv)
         return RIP_EXIT_ERROR;
     }
     int exit_code = RIP_EXIT_OK;
-    inc_list *incs = &only;
+    rip_id_list *incs = &only;
     if (!only.n) {
         rip_store_incident_filter f = { .status = "open" };
-        if (rip_store_list_incidents(c.st, &f, on_incident, &all) < 0) {
+        if (rip_store_list_incidents(c.st, &f, rip_id_list_on_incident, &all) < 0) {
             exit_code = rip_cli_error("%s", rip_store_errmsg(c.st));
             goto out;
         }
         f.status = "acknowledged";
-        if (rip_store_list_incidents(c.st, &f, on_incident, &all) < 0) {
+        if (rip_store_list_incidents(c.st, &f, rip_id_list_on_incident, &all) < 0) {
             exit_code = rip_cli_error("%s", rip_store_errmsg(c.st));
             goto out;
         }

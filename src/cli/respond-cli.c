@@ -269,3 +269,27 @@ void rip_respond_cli_steps_json(rip_jw *w, const rip_store_run *run)
     }
     rip_jw_arr_end(w);
 }
+
+int rip_id_list_push(rip_id_list *l, int64_t id)
+{
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 64;
+        int64_t *nv = realloc(l->v, nc * sizeof(*nv));
+        if (!nv)
+            return RIP_ENOMEM;
+        l->v = nv;
+        l->cap = nc;
+    }
+    l->v[l->n++] = id;
+    return 0;
+}
+
+int rip_id_list_on_incident(void *ud, const rip_store_incident_row *row)
+{
+    return rip_id_list_push(ud, row->id);
+}
+
+int rip_id_list_on_run(void *ud, const rip_store_run_row *row)
+{
+    return rip_id_list_push(ud, row->id);
+}

@@ -55,6 +55,17 @@ void rip_respond_cli_close(rip_respond_cli *c);
 /* Parses a run id ("3" or "#3"); 0 or RIP_EXIT_ERROR (printed). */
 int rip_respond_cli_run_id(const char *arg, int64_t *id);
 
+/* A growing list of ids (incidents, runs), and store callbacks that fill
+ * one. Free v with free(). */
+typedef struct rip_id_list {
+    int64_t *v;
+    size_t n, cap;
+} rip_id_list;
+/* 0 or RIP_ENOMEM. */
+int rip_id_list_push(rip_id_list *l, int64_t id);
+int rip_id_list_on_incident(void *ud, const rip_store_incident_row *row);
+int rip_id_list_on_run(void *ud, const rip_store_run_row *row);
+
 /* Writes "steps": [...] of run: each step's id, kind, action, state,
  * attempts, idempotency key, who decided and why, times, intent and result
  * (JSON as stored). */
