@@ -498,6 +498,32 @@ static int write_notification(rip_engine *e, void *ud)
     return rip_store_put_notification(e->o.st, &no, NULL);
 }
 
+typedef struct escalation {
+    const rip_store_run *run;
+    const char *step, *why;
+} escalation;
+
+/* "riposte needs a person": the audit and timeline entries and a critical
+ * notification, inside the transaction of the step change that calls for
+ * it (step_change's extra), so that neither is ever without the other. */
+static int escalate_in_tx(rip_engine *e, void *ud)
+{
+    const escalation *x = ud;
+    const rip_store_run *run = x->run;
+    char msg[1024];
+    snprintf(msg, sizeof(msg), "riposte needs a person: run %" PRId64 " (playbook %s, incident %"
+             PRId64 ") step %s: %s", run->id, run->playbook, run->incident_id, x->step, x->why);
+    char *det = detail(run, x->step, "reason", x->why, NULL, NULL);
+    change c = { "escalated", "escalated", msg, det };
+    int rc = det ? record(e, run, x->step, actor(e), &c, now_ns(e)) : RIP_ENOMEM;
+    if (!rc && !run->dry_run) {
+        notify_write nw = { run, x->step, "default", "critical", msg };
+        rc = write_notification(e, &nw);
+    }
+    free(det);
+    return rc;
+}
+
 static int run_notify(rip_engine *e, const rip_store_run *run, const rip_pb_step *sd,
                       resolver *r)
 {
@@ -737,7 +763,7 @@ static int run_action(rip_engine *e, const rip_store_run *run, const rip_pb_step
 
     /* 3. The result. */
     char why[600] = "";
-    bool ok = arc == 0 && res.ptr;
+    bool ok = arc == 0 && res.len;
     if (ok && !run->dry_run && e->o.client && !verified(sd, res.ptr, r, why, sizeof(why)))
         ok = false;
     else if (!ok)
@@ -747,7 +773,7 @@ static int run_action(rip_engine *e, const rip_store_run *run, const rip_pb_step
     int64_t t = now_ns(e);
     rip_store_step_set_init(&u, ok ? "succeeded" : retry ? "pending" : "failed");
     u.expect = "running";
-    u.result = res.ptr ? res.ptr : "{}";
+    u.result = res.len ? res.ptr : "{}";
     if (retry) {
         uint32_t shift = row->attempts < 16 ? row->attempts : 16;
         u.not_before_ns = t + (int64_t)sd->retry_backoff_s * NS_PER_S * (INT64_C(1) << shift);
@@ -769,7 +795,9 @@ static int run_action(rip_engine *e, const rip_store_run *run, const rip_pb_step
     change c = { ok ? (run->dry_run ? "planned_step" : "executed") : retry ? "retry" : "failed",
                  ok ? (run->dry_run ? "action_planned" : "action_taken") : "action_failed", text,
                  det };
-    rc = step_change(e, run, sd->id, &u, actor(e), &c, NULL, NULL);
+    bool escalating = !ok && !retry && sd->on_failure == RIP_PB_FAIL_ESCALATE;
+    escalation x = { run, sd->id, "the step failed and its playbook says to escalate" };
+    rc = step_change(e, run, sd->id, &u, actor(e), &c, escalating ? escalate_in_tx : NULL, &x);
     *failed_final = !rc && !ok && !retry;
 out:
     free(det);
@@ -822,31 +850,6 @@ static int cancel_rest(rip_engine *e, const rip_store_run *run, const char *why,
     return 0;
 }
 
-static int escalate(rip_engine *e, const rip_store_run *run, const char *step, const char *why)
-{
-    char msg[1024];
-    snprintf(msg, sizeof(msg), "riposte needs a person: run %" PRId64 " (playbook %s, incident %"
-             PRId64 ") step %s: %s", run->id, run->playbook, run->incident_id, step, why);
-    rip_store *st = e->o.st;
-    int64_t t = now_ns(e);
-    int rc = rip_store_begin(st);
-    char *det = detail(run, step, "reason", why, NULL, NULL);
-    change c = { "escalated", "escalated", msg, det };
-    if (!rc)
-        rc = det ? record(e, run, step, actor(e), &c, t) : RIP_ENOMEM;
-    if (!rc && !run->dry_run) {
-        notify_write nw = { run, step, "default", "critical", msg };
-        rc = write_notification(e, &nw);
-    }
-    if (!rc)
-        rc = rip_store_commit(st);
-    free(det);
-    if (rc) {
-        rip_store_rollback(st);
-        return store_fail(e, rc);
-    }
-    return 0;
-}
 
 /* Reconciles a step left running by an engine that died, if any. */
 static int pass_running(rip_engine *e, const rip_store_run *run, const rip_playbook *pb,
@@ -902,9 +905,8 @@ static int pass(rip_engine *e, const rip_store_run *run, const rip_playbook *pb,
                     u.expect = "waiting_approval";
                     u.deadline_ns = 0;
                     change c = { "approval_timeout", "approval_decided", text, det };
-                    rc = step_change(e, run, sd->id, &u, actor(e), &c, NULL, NULL);
-                    if (!rc)
-                        rc = escalate(e, run, sd->id, "no approval decision in time");
+                    escalation x = { run, sd->id, "no approval decision in time" };
+                    rc = step_change(e, run, sd->id, &u, actor(e), &c, escalate_in_tx, &x);
                 } else {
                     bool yes = ap->on_timeout == RIP_PB_TIMEOUT_APPROVE;
                     rip_store_step_set_init(&u, yes ? "pending" : "timed_out");
@@ -1008,8 +1010,6 @@ static int pass(rip_engine *e, const rip_store_run *run, const rip_playbook *pb,
         *progress = true;
         if (!rc && ff && sd->on_failure != RIP_PB_FAIL_CONTINUE)
             *abort_run = true;
-        if (!rc && ff && sd->on_failure == RIP_PB_FAIL_ESCALATE)
-            rc = escalate(e, run, sd->id, "the step failed and its playbook says to escalate");
         return rc;
     }
     return 0;

@@ -91,6 +91,7 @@ struct rip_server {
     /* the incidents touched by the batch being committed */
     int64_t *touched;
     size_t ntouched, touched_cap;
+    int touched_oom;           /* an incident could not be remembered */
     /* metrics */
     atomic_ullong m_events, m_rejected, m_batches, m_incidents, m_runs, m_slack_posts,
         m_slack_failures, m_interactions_ok, m_interactions_bad, m_actions_ok, m_actions_failed,
@@ -550,21 +551,44 @@ static int setup_outbox(rip_server *s)
     return 0;
 }
 
+/* Works every open run (approval timeouts, retries due); returns when the
+ * next one is due, 0 when none is. */
+static int64_t advance_open(rip_server *s)
+{
+    int64_t wake = 0;
+    size_t open = 0;
+    pthread_mutex_lock(&s->lock);
+    if (rip_engine_advance_all(s->eng_auto, &wake, &open) < 0)
+        slog(s, "runs: %s", rip_engine_errmsg(s->eng_auto));
+    pthread_mutex_unlock(&s->lock);
+    return wake;
+}
+
 static void *worker_main(void *ud)
 {
     rip_server *s = ud;
+    int64_t next_wake = 0;
     for (;;) {
         pthread_mutex_lock(&s->qlock);
         if (!s->qlen && !s->stopping) {
-            /* Idle: the outbox is retried every few seconds. */
+            /* Idle: the outbox is retried and the open runs are worked
+             * (approval deadlines, retries whose backoff is over) every few
+             * seconds, or when the next of those is due. */
             struct timespec until;
             clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_sec += 5;
+            int64_t now = (int64_t)until.tv_sec * NS + until.tv_nsec;
+            int64_t at = now + 5 * NS;
+            if (next_wake > now && next_wake < at)
+                at = next_wake;
+            until.tv_sec = (time_t)(at / NS);
+            until.tv_nsec = (long)(at % NS);
             pthread_cond_timedwait(&s->qcond, &s->qlock, &until);
         }
         if (!s->qlen) {
             int stop = s->stopping;
             pthread_mutex_unlock(&s->qlock);
+            if (!stop)
+                next_wake = advance_open(s);
             deliver_outbox(s);
             if (stop)
                 return NULL;
@@ -642,8 +666,10 @@ static void on_touched(void *ud, int64_t incident)
     if (s->ntouched == s->touched_cap) {
         size_t nc = s->touched_cap ? s->touched_cap * 2 : 64;
         int64_t *nv = realloc(s->touched, nc * sizeof(*nv));
-        if (!nv)
+        if (!nv) {
+            s->touched_oom = 1;
             return;
+        }
         s->touched = nv;
         s->touched_cap = nc;
     }
@@ -657,21 +683,37 @@ static int ingest_data(rip_server *s, const char *name, const char *data, size_t
 {
     ingest_ctx c = { .s = s };
     rip_decoder dec;
+    char why[512] = "";
     rip_decoder_init(&dec, on_event, on_reject, &c, NULL);
     pthread_mutex_lock(&s->lock);
     s->ntouched = 0;
-    rip_decode_buffer(&dec, name, data, len);
-    int rc = c.err ? c.err : rip_detector_commit(s->det);
+    s->touched_oom = 0;
+    int drc = rip_decode_buffer(&dec, name, data, len);
+    int rc = c.err ? c.err : drc < 0 && drc != RIP_EFORMAT ? drc : 0;
+    /* Findings are folded in the detector's commit; the events are made
+     * durable here in every case (a batch without a finding included):
+     * only then may the caller acknowledge. */
+    if (!rc)
+        rc = rip_detector_commit(s->det);
+    if (!rc)
+        rc = rip_store_flush(s->st);
+    if (!rc && s->touched_oom)
+        rc = RIP_ENOMEM;
     int64_t committed = now_ns();
     size_t ntouched = s->ntouched;
-    int64_t touched[256];
-    if (ntouched > 256)
-        ntouched = 256;
-    memcpy(touched, s->touched, ntouched * sizeof(int64_t));
+    int64_t *touched = ntouched ? malloc(ntouched * sizeof(int64_t)) : NULL;
+    if (ntouched && !touched && !rc)
+        rc = RIP_ENOMEM;
+    if (touched)
+        memcpy(touched, s->touched, ntouched * sizeof(int64_t));
+    if (rc)
+        snprintf(why, sizeof(why), "%s", rc == RIP_ENOMEM ? "out of memory"
+                                                          : rip_store_errmsg(s->st));
     pthread_mutex_unlock(&s->lock);
     rip_decoder_release(&dec);
     if (rc) {
-        slog(s, "%s: not stored: %s", name, rip_store_errmsg(s->st));
+        slog(s, "%s: not stored: %s", name, why);
+        free(touched);
         return rc;
     }
     atomic_fetch_add(&s->m_events, c.events);
@@ -683,8 +725,10 @@ static int ingest_data(rip_server *s, const char *name, const char *data, size_t
         job j = { .kind = JOB_INCIDENT, .incident = touched[i], .received_ns = received };
         atomic_fetch_add(&s->m_incidents, 1);
         if (push_job(s, &j))
-            slog(s, "incident %" PRId64 ": the work queue is full", touched[i]);
+            slog(s, "incident %" PRId64 ": the work queue is full (its playbooks start when "
+                 "the daemon restarts or the incident changes)", touched[i]);
     }
+    free(touched);
     *events = c.events;
     *rejected = c.rejected;
     *nincidents = ntouched;
