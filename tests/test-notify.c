@@ -1045,6 +1045,24 @@ static int64_t queue(rip_store *st, int64_t inc, const char *channel, const char
     return id;
 }
 
+typedef struct lock_count {
+    int held, taken, released;
+} lock_count;
+
+static void test_lock(void *ud)
+{
+    lock_count *l = ud;
+    l->held++;
+    l->taken++;
+}
+
+static void test_unlock(void *ud)
+{
+    lock_count *l = ud;
+    l->held--;
+    l->released++;
+}
+
 static void test_deliver(void)
 {
     char dir[128], db[200];
@@ -1069,7 +1087,9 @@ static void test_deliver(void)
         { "audit", RIP_NOTIFY_WEBHOOK, NULL, NULL, NULL, &wh },
         { "broken", RIP_NOTIFY_SLACK, &broken, "C0OTHER", NULL, NULL },
     };
-    rip_notify_channels ch = { chans, 4, "secops" };
+    lock_count locks = { 0, 0, 0 };
+    rip_notify_channels ch = { .v = chans, .n = 4, .default_name = "secops",
+                               .lock = test_lock, .unlock = test_unlock, .lock_ud = &locks };
 
     server_clear(&srv);
     add_route("/api/chat.postMessage", 200, NULL, "{\"ok\":true,\"channel\":\"C0SECOPS\","
@@ -1088,6 +1108,9 @@ static void test_deliver(void)
     CHECK(rc == 0 && s.tried == 4 && s.delivered == 3 && s.failed == 1,
           "outbox: three rows delivered, the unconfigured channel failed (%" PRIu64 "/%" PRIu64
           ")", s.delivered, s.tried);
+    CHECK(locks.held == 0 && locks.taken == 5 && locks.released == 5,
+          "outbox: the store lock is taken for the listing and each mark (5), never across a "
+          "send, and always released (%d taken, %d released)", locks.taken, locks.released);
     char h[256];
     const req *q0 = request(0), *q1 = request(1), *q2 = request(2);
     CHECK(nreqs() == 3 && q0 && strstr(q0->body, "\"channel\":\"C0SECOPS\"") &&

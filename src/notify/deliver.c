@@ -287,7 +287,11 @@ int rip_notify_deliver(rip_store *st, const rip_notify_channels *ch, int64_t now
     rip_notify_stats s = { 0 };
     int64_t now = now_ns ? now_ns : clock_ns();
     collect c = { &ar, NULL, 0, 0, max, now, 0, 0 };
+    if (ch->lock)
+        ch->lock(ch->lock_ud);
     int rc = rip_store_list_notifications(st, 1, 0, on_row, &c);
+    if (ch->unlock)
+        ch->unlock(ch->lock_ud);
     if (rc == STOP_COLLECTING)
         rc = 0;
     if (!rc && c.oom)
@@ -312,7 +316,11 @@ int rip_notify_deliver(rip_store *st, const rip_notify_channels *ch, int64_t now
             s.failed++;
         else
             s.delivered++;
+        if (ch->lock)
+            ch->lock(ch->lock_ud);
         rc = record(st, row, chan, !sent, err, now, &s);
+        if (ch->unlock)
+            ch->unlock(ch->lock_ud);
     }
     free(c.rows);
     rip_arena_release(&ar);

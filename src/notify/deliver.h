@@ -58,6 +58,12 @@ typedef struct rip_notify_channels {
     /* The channel a row's "default" means: the one of this name; NULL: the
      * one named "default", else the first. */
     const char *default_name;
+    /* Optional: taken around every use of the store and released while a
+     * channel is called, so that a slow channel never holds the store (the
+     * daemon's store lock). NULL: the caller holds what it needs. */
+    void (*lock)(void *ud);
+    void (*unlock)(void *ud);
+    void *lock_ud;
 } rip_notify_channels;
 
 typedef struct rip_notify_stats {

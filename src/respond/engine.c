@@ -412,7 +412,7 @@ static int resolve(void *ud, const char *const *p, size_t np, rip_buf *out)
 /* ---- working a run ---- */
 
 static int set_run_state(rip_engine *e, const rip_store_run *run, const char *state,
-                         bool ended)
+                         bool ended, int (*extra)(rip_engine *, void *), void *extra_ud)
 {
     if (!strcmp(run->state, state))
         return 0;
@@ -430,6 +430,8 @@ static int set_run_state(rip_engine *e, const rip_store_run *run, const char *st
         rc = det ? record(e, run, NULL, actor(e), &c, t) : RIP_ENOMEM;
         free(det);
     }
+    if (!rc && extra)
+        rc = extra(e, extra_ud);
     if (!rc)
         rc = rip_store_commit(st);
     if (rc) {
@@ -441,30 +443,34 @@ static int set_run_state(rip_engine *e, const rip_store_run *run, const char *st
 
 /* The run ended: contained when it is real and an action step did its
  * work (done or already done) and none failed. */
-static int update_phase(rip_engine *e, const rip_store_run *run, bool any_failed)
+/* Whether the run's end contains its incident: a live run whose action
+ * step did its work (done or already done), nothing failed, and the
+ * incident still at `detected`. */
+static bool contains(rip_engine *e, const rip_store_run *run, bool any_failed)
 {
     if (run->dry_run || any_failed || !run->incident_id)
-        return 0;
+        return false;
     bool acted = false;
     for (size_t i = 0; i < run->nsteps; i++)
         if (!strcmp(run->steps[i].kind, "action") && !strcmp(run->steps[i].state, "succeeded"))
             acted = true;
     if (!acted)
-        return 0;
+        return false;
     rip_store_incident *inc = NULL;
-    int rc = rip_store_incident_get(e->o.st, run->incident_id, &inc);
-    if (rc)
-        return store_fail(e, rc);
+    if (rip_store_incident_get(e->o.st, run->incident_id, &inc))
+        return false;
     bool detected = !strcmp(inc->row.phase, "detected");
     rip_store_incident_free(inc);
-    if (!detected)
-        return 0;
-    rip_store *st = e->o.st;
+    return detected;
+}
+
+/* The incident's phase moves to contained (in the run's end transaction). */
+static int phase_in_tx(rip_engine *e, void *ud)
+{
+    const rip_store_run *run = ud;
     int64_t t = now_ns(e);
-    rc = rip_store_begin(st);
     rip_store_incident_set s = { .phase = "contained", .now_ns = t };
-    if (!rc)
-        rc = rip_store_incident_update(st, run->incident_id, &s);
+    int rc = rip_store_incident_update(e->o.st, run->incident_id, &s);
     if (!rc) {
         char text[256];
         snprintf(text, sizeof(text), "phase contained: playbook %s succeeded (run %" PRId64 ")",
@@ -474,13 +480,7 @@ static int update_phase(rip_engine *e, const rip_store_run *run, bool any_failed
         rc = det ? record(e, run, NULL, actor(e), &c, t) : RIP_ENOMEM;
         free(det);
     }
-    if (!rc)
-        rc = rip_store_commit(st);
-    if (rc) {
-        rip_store_rollback(st);
-        return store_fail(e, rc);
-    }
-    return 0;
+    return rc;
 }
 
 typedef struct notify_write {
@@ -1078,11 +1078,12 @@ int rip_engine_advance(rip_engine *e, int64_t run_id, int64_t *wake_ns)
                     any_waiting = true;
             }
             if (all_done) {
-                rc = set_run_state(e, run, any_failed ? "failed" : "succeeded", true);
-                if (!rc)
-                    rc = update_phase(e, run, any_failed);
+                bool contain = contains(e, run, any_failed);
+                rc = set_run_state(e, run, any_failed ? "failed" : "succeeded", true,
+                                   contain ? phase_in_tx : NULL, run);
             } else {
-                rc = set_run_state(e, run, any_waiting ? "waiting_approval" : "running", false);
+                rc = set_run_state(e, run, any_waiting ? "waiting_approval" : "running", false,
+                                   NULL, NULL);
                 if (w && (!wake || w < wake))
                     wake = w;
             }

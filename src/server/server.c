@@ -477,6 +477,16 @@ static void work_decide(rip_server *s, const job *j)
     rip_store_run_free(run);
 }
 
+static void store_lock(void *ud)
+{
+    pthread_mutex_lock(&((rip_server *)ud)->lock);
+}
+
+static void store_unlock(void *ud)
+{
+    pthread_mutex_unlock(&((rip_server *)ud)->lock);
+}
+
 /* Sends what notify steps queued (store notifications) to their channels. */
 static void deliver_outbox(rip_server *s)
 {
@@ -484,11 +494,11 @@ static void deliver_outbox(rip_server *s)
         return;
     rip_notify_stats ns;
     memset(&ns, 0, sizeof(ns));
-    pthread_mutex_lock(&s->lock);
+    /* The store lock is taken by the delivery around its store calls only
+     * (outbox.lock): a slow channel does not hold up ingest. */
     int rc = rip_notify_deliver(s->st, &s->outbox, now_ns(), 50, &ns);
-    pthread_mutex_unlock(&s->lock);
     if (rc)
-        slog(s, "notifications: %s", rip_store_errmsg(s->st));
+        slog(s, "notifications: delivery stopped (%s)", rip_strerror(rc));
     if (ns.delivered || ns.failed)
         slog(s, "notifications: %llu delivered, %llu failed (kept for a later try)",
              (unsigned long long)ns.delivered, (unsigned long long)ns.failed);
@@ -545,6 +555,9 @@ static int setup_outbox(rip_server *s)
     }
     s->outbox.v = s->nchans;
     s->outbox.n = k;
+    s->outbox.lock = store_lock;
+    s->outbox.unlock = store_unlock;
+    s->outbox.lock_ud = s;
     for (size_t i = 0; i < s->cfg->nroutes; i++)
         if (s->cfg->routes[i].is_default && s->cfg->routes[i].nchannels)
             s->outbox.default_name = s->cfg->routes[i].channels[0]->name;
