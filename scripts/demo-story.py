@@ -232,6 +232,10 @@ def main():
             f"{i['State']['Name']}, security groups "
             f"{[g['GroupName'] for g in i['SecurityGroups']]}")
 
+        # The inventory gives the incident its context (groups, subnet, VPC).
+        p = subprocess.run([riposte, "inventory", "sync", "--db", db, "--region", "us-east-1"],
+                           capture_output=True, text=True, env=env)
+        say(f"$ riposte inventory sync   ({p.stdout.strip().splitlines()[-1] if p.stdout.strip() else p.stderr.strip()})")
         incident = show.get("incident")
         say(f"\n$ riposte incident show {incident}   (the timeline as riposte saw it)")
         p = subprocess.run([riposte, "incident", "show", str(incident), "--db", db],
