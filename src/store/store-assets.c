@@ -21,36 +21,6 @@
 /* Relations read for one asset at most (an instance has a handful). */
 #define MAX_RELS 4096
 
-static int64_t clock_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int prep(rip_store *st, const char *sql, sqlite3_stmt **s, const char *what)
-{
-    int rc = rip_store_sqlite_map(sqlite3_prepare_v2(rip_store_sqlite_db(st), sql, -1, s, NULL));
-    return rc ? rip_store_sqlite_fail(st, rc, what) : 0;
-}
-
-static void bind_str(sqlite3_stmt *s, int i, const char *v)
-{
-    if (v)
-        sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(s, i);
-}
-
-static int step_done(rip_store *st, sqlite3_stmt *s, const char *what)
-{
-    int r = sqlite3_step(s);
-    if (r == SQLITE_DONE || r == SQLITE_ROW)
-        return 0;
-    int rc = rip_store_sqlite_map(r);
-    return rip_store_sqlite_fail(st, rc ? rc : RIP_EIO, what);
-}
-
 static const char *col_str(sqlite3_stmt *s, int i)
 {
     return (const char *)sqlite3_column_text(s, i);
@@ -69,7 +39,7 @@ int rip_store_put_asset(rip_store *st, const rip_store_asset *a, int64_t *id)
     for (size_t i = 0; i < a->nrels; i++)
         if (!a->rels[i].target_type || !a->rels[i].target_id)
             return rip_store_sqlite_fail(st, RIP_EINVAL, "an asset relation needs a type and an id");
-    rc = prep(st,
+    rc = rip_store_sql_prep(st,
         "INSERT INTO assets (cloud, account, region, type, resource_id, arn, name, tags, detail,"
         " updated_ns, last_event_id, last_event_ns)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
@@ -81,47 +51,47 @@ int rip_store_put_asset(rip_store *st, const rip_store_asset *a, int64_t *id)
         &ins, "storing an asset");
     if (rc)
         goto out;
-    bind_str(ins, 1, a->cloud);
-    bind_str(ins, 2, a->account);
-    bind_str(ins, 3, a->region);
-    bind_str(ins, 4, a->type);
-    bind_str(ins, 5, a->resource_id);
-    bind_str(ins, 6, a->arn);
-    bind_str(ins, 7, a->name);
-    bind_str(ins, 8, a->tags);
-    bind_str(ins, 9, a->detail);
-    sqlite3_bind_int64(ins, 10, a->updated_ns ? a->updated_ns : clock_ns());
-    bind_str(ins, 11, a->last_event_id);
+    rip_store_sql_bind_str(ins, 1, a->cloud);
+    rip_store_sql_bind_str(ins, 2, a->account);
+    rip_store_sql_bind_str(ins, 3, a->region);
+    rip_store_sql_bind_str(ins, 4, a->type);
+    rip_store_sql_bind_str(ins, 5, a->resource_id);
+    rip_store_sql_bind_str(ins, 6, a->arn);
+    rip_store_sql_bind_str(ins, 7, a->name);
+    rip_store_sql_bind_str(ins, 8, a->tags);
+    rip_store_sql_bind_str(ins, 9, a->detail);
+    sqlite3_bind_int64(ins, 10, a->updated_ns ? a->updated_ns : rip_store_sql_now(0));
+    rip_store_sql_bind_str(ins, 11, a->last_event_id);
     if (a->last_event_ns)
         sqlite3_bind_int64(ins, 12, a->last_event_ns);
     else
         sqlite3_bind_null(ins, 12);
-    if ((rc = step_done(st, ins, "storing an asset")))
+    if ((rc = rip_store_sql_done(st, ins, "storing an asset")))
         goto out;
 
-    rc = prep(st, "SELECT id FROM assets WHERE cloud = ?1 AND account = ?2 AND type = ?3"
+    rc = rip_store_sql_prep(st, "SELECT id FROM assets WHERE cloud = ?1 AND account = ?2 AND type = ?3"
                   " AND resource_id = ?4", &sel, "finding an asset");
     if (rc)
         goto out;
-    bind_str(sel, 1, a->cloud);
-    bind_str(sel, 2, a->account);
-    bind_str(sel, 3, a->type);
-    bind_str(sel, 4, a->resource_id);
+    rip_store_sql_bind_str(sel, 1, a->cloud);
+    rip_store_sql_bind_str(sel, 2, a->account);
+    rip_store_sql_bind_str(sel, 3, a->type);
+    rip_store_sql_bind_str(sel, 4, a->resource_id);
     if (sqlite3_step(sel) != SQLITE_ROW) {
         rc = rip_store_sqlite_fail(st, RIP_EIO, "finding the asset just stored");
         goto out;
     }
     aid = sqlite3_column_int64(sel, 0);
 
-    rc = prep(st, "DELETE FROM asset_relations WHERE asset_id = ?1", &del,
+    rc = rip_store_sql_prep(st, "DELETE FROM asset_relations WHERE asset_id = ?1", &del,
               "replacing an asset's relations");
     if (rc)
         goto out;
     sqlite3_bind_int64(del, 1, aid);
-    if ((rc = step_done(st, del, "replacing an asset's relations")))
+    if ((rc = rip_store_sql_done(st, del, "replacing an asset's relations")))
         goto out;
     if (a->nrels) {
-        rc = prep(st, "INSERT INTO asset_relations (asset_id, target_type, target_id)"
+        rc = rip_store_sql_prep(st, "INSERT INTO asset_relations (asset_id, target_type, target_id)"
                       " VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING", &rel,
                   "storing an asset relation");
         if (rc)
@@ -129,9 +99,9 @@ int rip_store_put_asset(rip_store *st, const rip_store_asset *a, int64_t *id)
         for (size_t i = 0; i < a->nrels && rc == 0; i++) {
             sqlite3_reset(rel);
             sqlite3_bind_int64(rel, 1, aid);
-            bind_str(rel, 2, a->rels[i].target_type);
-            bind_str(rel, 3, a->rels[i].target_id);
-            rc = step_done(st, rel, "storing an asset relation");
+            rip_store_sql_bind_str(rel, 2, a->rels[i].target_type);
+            rip_store_sql_bind_str(rel, 3, a->rels[i].target_id);
+            rc = rip_store_sql_done(st, rel, "storing an asset relation");
         }
         if (rc)
             goto out;
@@ -154,10 +124,10 @@ out:
 static void bind_scope(sqlite3_stmt *s, const char *cloud, const char *account,
                        const char *region, const char *type, int64_t before_ns)
 {
-    bind_str(s, 1, cloud);
-    bind_str(s, 2, type);
-    bind_str(s, 3, account);
-    bind_str(s, 4, region);
+    rip_store_sql_bind_str(s, 1, cloud);
+    rip_store_sql_bind_str(s, 2, type);
+    rip_store_sql_bind_str(s, 3, account);
+    rip_store_sql_bind_str(s, 4, region);
     sqlite3_bind_int64(s, 5, before_ns);
 }
 
@@ -169,18 +139,18 @@ int rip_store_prune_assets(rip_store *st, const char *cloud, const char *account
     int rc;
     if (!cloud || !type)
         return rip_store_sqlite_fail(st, RIP_EINVAL, "pruning assets needs a cloud and a type");
-    rc = prep(st, "DELETE FROM asset_relations WHERE asset_id IN (SELECT id" PRUNE_SCOPE ")",
+    rc = rip_store_sql_prep(st, "DELETE FROM asset_relations WHERE asset_id IN (SELECT id" PRUNE_SCOPE ")",
               &rels, "pruning asset relations");
     if (rc)
         goto out;
     bind_scope(rels, cloud, account, region, type, before_ns);
-    if ((rc = step_done(st, rels, "pruning asset relations")))
+    if ((rc = rip_store_sql_done(st, rels, "pruning asset relations")))
         goto out;
-    rc = prep(st, "DELETE" PRUNE_SCOPE, &del, "pruning assets");
+    rc = rip_store_sql_prep(st, "DELETE" PRUNE_SCOPE, &del, "pruning assets");
     if (rc)
         goto out;
     bind_scope(del, cloud, account, region, type, before_ns);
-    if ((rc = step_done(st, del, "pruning assets")))
+    if ((rc = rip_store_sql_done(st, del, "pruning assets")))
         goto out;
     if (removed)
         *removed = (uint64_t)sqlite3_changes(rip_store_sqlite_db(st));
@@ -238,7 +208,7 @@ int rip_store_list_assets(rip_store *st, const rip_store_asset_filter *f,
     if (!f)
         f = &all;
     rip_arena_init(&ar, 64u << 20);
-    rc = prep(st,
+    rc = rip_store_sql_prep(st,
         "SELECT id, cloud, account, region, type, resource_id, arn, name, tags, detail,"
         " updated_ns, last_event_id, last_event_ns FROM assets WHERE (?1 IS NULL OR type = ?1)"
         " AND (?2 IS NULL OR resource_id = ?2) AND (?3 IS NULL OR account = ?3)"
@@ -248,16 +218,16 @@ int rip_store_list_assets(rip_store *st, const rip_store_asset_filter *f,
         " ORDER BY type, account, region, resource_id", &q, "listing assets");
     if (rc)
         goto out;
-    rc = prep(st, "SELECT target_type, target_id FROM asset_relations WHERE asset_id = ?1"
+    rc = rip_store_sql_prep(st, "SELECT target_type, target_id FROM asset_relations WHERE asset_id = ?1"
                   " ORDER BY target_type, target_id", &rq, "reading asset relations");
     if (rc)
         goto out;
-    bind_str(q, 1, f->type);
-    bind_str(q, 2, f->resource_id);
-    bind_str(q, 3, f->account);
-    bind_str(q, 4, f->region);
-    bind_str(q, 5, f->related_type && f->related_id ? f->related_type : NULL);
-    bind_str(q, 6, f->related_id);
+    rip_store_sql_bind_str(q, 1, f->type);
+    rip_store_sql_bind_str(q, 2, f->resource_id);
+    rip_store_sql_bind_str(q, 3, f->account);
+    rip_store_sql_bind_str(q, 4, f->region);
+    rip_store_sql_bind_str(q, 5, f->related_type && f->related_id ? f->related_type : NULL);
+    rip_store_sql_bind_str(q, 6, f->related_id);
     while ((r = sqlite3_step(q)) == SQLITE_ROW) {
         rip_store_asset_row row = {
             .id = sqlite3_column_int64(q, 0),
@@ -291,7 +261,7 @@ out:
 int rip_store_count_assets(rip_store *st, uint64_t *count)
 {
     sqlite3_stmt *q = NULL;
-    int rc = prep(st, "SELECT COUNT(*) FROM assets", &q, "counting assets");
+    int rc = rip_store_sql_prep(st, "SELECT COUNT(*) FROM assets", &q, "counting assets");
     if (rc)
         return rc;
     if (sqlite3_step(q) == SQLITE_ROW)
@@ -319,13 +289,13 @@ int rip_store_delete_asset(rip_store *st, const char *cloud, const char *account
                                      "deleting an asset needs a cloud, an account, a type and an id");
     for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]) && rc == 0; i++) {
         sqlite3_stmt *s = NULL;
-        if ((rc = prep(st, sql[i], &s, "deleting an asset")))
+        if ((rc = rip_store_sql_prep(st, sql[i], &s, "deleting an asset")))
             break;
-        bind_str(s, 1, cloud);
-        bind_str(s, 2, account);
-        bind_str(s, 3, type);
-        bind_str(s, 4, resource_id);
-        rc = step_done(st, s, "deleting an asset");
+        rip_store_sql_bind_str(s, 1, cloud);
+        rip_store_sql_bind_str(s, 2, account);
+        rip_store_sql_bind_str(s, 3, type);
+        rip_store_sql_bind_str(s, 4, resource_id);
+        rc = rip_store_sql_done(st, s, "deleting an asset");
         if (rc == 0 && i == 2)
             n = sqlite3_changes(rip_store_sqlite_db(st));
         sqlite3_finalize(s);

@@ -20,63 +20,23 @@
 #include "util/buf.h"
 #include "util/err.h"
 
-static int64_t clock_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int64_t or_now(int64_t t)
-{
-    return t ? t : clock_ns();
-}
-
-static int prep(rip_store *st, const char *sql, sqlite3_stmt **s, const char *what)
-{
-    int rc = rip_store_sqlite_map(sqlite3_prepare_v2(rip_store_sqlite_db(st), sql, -1, s, NULL));
-    return rc ? rip_store_sqlite_fail(st, rc, what) : 0;
-}
-
-static void bind_str(sqlite3_stmt *s, int i, const char *v)
-{
-    if (v)
-        sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(s, i);
-}
-
 /* Steps a statement that returns no row. */
-static int step_done(rip_store *st, sqlite3_stmt *s, const char *what)
-{
-    int r = sqlite3_step(s);
-    if (r == SQLITE_DONE || r == SQLITE_ROW)
-        return 0;
-    return rip_store_sqlite_fail(st, rip_store_sqlite_map(r) ? rip_store_sqlite_map(r) : RIP_EIO,
-                                 what);
-}
 
 static int invalid(rip_store *st, const char *what)
 {
     return rip_store_sqlite_fail(st, RIP_EINVAL, what);
 }
 
-static int exec(rip_store *st, const char *sql, const char *what)
-{
-    int rc = rip_store_sqlite_map(sqlite3_exec(rip_store_sqlite_db(st), sql, NULL, NULL, NULL));
-    return rc ? rip_store_sqlite_fail(st, rc, what) : 0;
-}
-
 int rip_store_begin(rip_store *st)
 {
     /* IMMEDIATE: take the write lock now, so a transaction that reads and
      * then writes never fails half-way on a lock upgrade. */
-    return exec(st, "BEGIN IMMEDIATE", "starting a transaction");
+    return rip_store_sql_exec(st, "BEGIN IMMEDIATE", "starting a transaction");
 }
 
 int rip_store_commit(rip_store *st)
 {
-    return exec(st, "COMMIT", "committing");
+    return rip_store_sql_exec(st, "COMMIT", "committing");
 }
 
 void rip_store_rollback(rip_store *st)
@@ -99,7 +59,7 @@ int rip_store_put_finding(rip_store *st, const rip_store_finding *f, int64_t *id
         return invalid(st, "a finding needs a key, a source, a title and a severity");
     if (f->nevents && (!f->event_ids || !f->cloud))
         return invalid(st, "a finding's member events need a cloud and provider ids");
-    rc = prep(st,
+    rc = rip_store_sql_prep(st,
         "INSERT INTO findings (finding_key, source, rule_id, title, severity, severity_score,"
         " event_id, time_ns, account, region, explanation, detail, created_ns)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
@@ -108,35 +68,35 @@ int rip_store_put_finding(rip_store *st, const rip_store_finding *f, int64_t *id
         " ON CONFLICT (finding_key) DO NOTHING", &ins, "storing a finding");
     if (rc)
         goto out;
-    bind_str(ins, 1, f->key);
-    bind_str(ins, 2, f->source);
-    bind_str(ins, 3, f->rule_id);
-    bind_str(ins, 4, f->title);
-    bind_str(ins, 5, f->severity);
+    rip_store_sql_bind_str(ins, 1, f->key);
+    rip_store_sql_bind_str(ins, 2, f->source);
+    rip_store_sql_bind_str(ins, 3, f->rule_id);
+    rip_store_sql_bind_str(ins, 4, f->title);
+    rip_store_sql_bind_str(ins, 5, f->severity);
     if (f->severity_score >= 0)
         sqlite3_bind_double(ins, 6, f->severity_score);
     else
         sqlite3_bind_null(ins, 6);
-    bind_str(ins, 7, f->nevents ? f->cloud : NULL);
-    bind_str(ins, 8, f->nevents ? f->event_ids[0] : NULL);
+    rip_store_sql_bind_str(ins, 7, f->nevents ? f->cloud : NULL);
+    rip_store_sql_bind_str(ins, 8, f->nevents ? f->event_ids[0] : NULL);
     sqlite3_bind_int64(ins, 9, f->time_ns);
-    bind_str(ins, 10, f->account);
-    bind_str(ins, 11, f->region);
-    bind_str(ins, 12, f->explanation);
-    bind_str(ins, 13, f->detail);
-    sqlite3_bind_int64(ins, 14, clock_ns());
-    rc = step_done(st, ins, "storing a finding");
+    rip_store_sql_bind_str(ins, 10, f->account);
+    rip_store_sql_bind_str(ins, 11, f->region);
+    rip_store_sql_bind_str(ins, 12, f->explanation);
+    rip_store_sql_bind_str(ins, 13, f->detail);
+    sqlite3_bind_int64(ins, 14, rip_store_sql_now(0));
+    rc = rip_store_sql_done(st, ins, "storing a finding");
     if (rc)
         goto out;
     if (sqlite3_changes(db) > 0) {
         fid = sqlite3_last_insert_rowid(db);
         is_new = 1;
     } else {
-        rc = prep(st, "SELECT id FROM findings WHERE finding_key = ?1", &sel,
+        rc = rip_store_sql_prep(st, "SELECT id FROM findings WHERE finding_key = ?1", &sel,
                   "reading a finding");
         if (rc)
             goto out;
-        bind_str(sel, 1, f->key);
+        rip_store_sql_bind_str(sel, 1, f->key);
         int r = sqlite3_step(sel);
         if (r != SQLITE_ROW) {
             rc = rip_store_sqlite_fail(st, RIP_EIO, "reading a finding");
@@ -145,7 +105,7 @@ int rip_store_put_finding(rip_store *st, const rip_store_finding *f, int64_t *id
         fid = sqlite3_column_int64(sel, 0);
     }
     if (is_new && f->nevents) {
-        rc = prep(st,
+        rc = rip_store_sql_prep(st,
             "INSERT INTO finding_events (finding_id, event_id)"
             " SELECT ?1, id FROM events WHERE cloud = ?2 AND provider_id = ?3"
             " ON CONFLICT (finding_id, event_id) DO NOTHING", &link,
@@ -155,9 +115,9 @@ int rip_store_put_finding(rip_store *st, const rip_store_finding *f, int64_t *id
         for (size_t i = 0; i < f->nevents; i++) {
             sqlite3_reset(link);
             sqlite3_bind_int64(link, 1, fid);
-            bind_str(link, 2, f->cloud);
-            bind_str(link, 3, f->event_ids[i]);
-            rc = step_done(st, link, "linking a finding to its events");
+            rip_store_sql_bind_str(link, 2, f->cloud);
+            rip_store_sql_bind_str(link, 3, f->event_ids[i]);
+            rc = rip_store_sql_done(st, link, "linking a finding to its events");
             if (rc)
                 goto out;
         }
@@ -174,7 +134,7 @@ out:
 static int count_rows(rip_store *st, const char *sql, uint64_t *count, const char *what)
 {
     sqlite3_stmt *s = NULL;
-    int rc = prep(st, sql, &s, what);
+    int rc = rip_store_sql_prep(st, sql, &s, what);
     if (rc == 0) {
         int r = sqlite3_step(s);
         if (r == SQLITE_ROW)
@@ -200,21 +160,21 @@ int rip_store_incident_create(rip_store *st, const rip_store_incident_new *n, in
 
     if (!n || !n->title || !n->severity)
         return invalid(st, "an incident needs a title and a severity");
-    rc = prep(st,
+    rc = rip_store_sql_prep(st,
         "INSERT INTO incidents (title, severity, status, phase, owner, first_seen_ns,"
         " last_seen_ns, created_ns, updated_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
         &s, "creating an incident");
     if (rc)
         return rc;
-    bind_str(s, 1, n->title);
-    bind_str(s, 2, n->severity);
-    bind_str(s, 3, n->status ? n->status : "open");
-    bind_str(s, 4, n->phase ? n->phase : "detected");
-    bind_str(s, 5, n->owner);
+    rip_store_sql_bind_str(s, 1, n->title);
+    rip_store_sql_bind_str(s, 2, n->severity);
+    rip_store_sql_bind_str(s, 3, n->status ? n->status : "open");
+    rip_store_sql_bind_str(s, 4, n->phase ? n->phase : "detected");
+    rip_store_sql_bind_str(s, 5, n->owner);
     sqlite3_bind_int64(s, 6, n->first_seen_ns);
     sqlite3_bind_int64(s, 7, n->last_seen_ns);
-    sqlite3_bind_int64(s, 8, or_now(n->now_ns));
-    rc = step_done(st, s, "creating an incident");
+    sqlite3_bind_int64(s, 8, rip_store_sql_now(n->now_ns));
+    rc = rip_store_sql_done(st, s, "creating an incident");
     if (rc == 0)
         *id = sqlite3_last_insert_rowid(rip_store_sqlite_db(st));
     sqlite3_finalize(s);
@@ -242,15 +202,15 @@ int rip_store_incident_update(rip_store *st, int64_t id, const rip_store_inciden
 
     if (!u)
         return invalid(st, "no change given");
-    rc = prep(st, sql, &s, "updating an incident");
+    rc = rip_store_sql_prep(st, sql, &s, "updating an incident");
     if (rc)
         return rc;
     sqlite3_bind_int64(s, 1, id);
-    bind_str(s, 2, u->title);
-    bind_str(s, 3, u->severity);
-    bind_str(s, 4, u->status);
-    bind_str(s, 5, u->phase);
-    bind_str(s, 6, u->owner);
+    rip_store_sql_bind_str(s, 2, u->title);
+    rip_store_sql_bind_str(s, 3, u->severity);
+    rip_store_sql_bind_str(s, 4, u->status);
+    rip_store_sql_bind_str(s, 5, u->phase);
+    rip_store_sql_bind_str(s, 6, u->owner);
     if (u->first_seen_ns)
         sqlite3_bind_int64(s, 7, u->first_seen_ns);
     else
@@ -263,8 +223,8 @@ int rip_store_incident_update(rip_store *st, int64_t id, const rip_store_inciden
         sqlite3_bind_int64(s, 9, u->merged_into);
     else
         sqlite3_bind_null(s, 9);
-    sqlite3_bind_int64(s, 10, or_now(u->now_ns));
-    rc = step_done(st, s, "updating an incident");
+    sqlite3_bind_int64(s, 10, rip_store_sql_now(u->now_ns));
+    rc = rip_store_sql_done(st, s, "updating an incident");
     if (rc == 0 && sqlite3_changes(rip_store_sqlite_db(st)) == 0) {
         char what[64];
         snprintf(what, sizeof(what), "incident %" PRId64, id);
@@ -282,7 +242,7 @@ int rip_store_incident_add_entity(rip_store *st, int64_t incident, const char *t
 
     if (!type || !value)
         return invalid(st, "an entity needs a type and a value");
-    rc = prep(st,
+    rc = rip_store_sql_prep(st,
         "INSERT INTO incident_entities (incident_id, type, value, first_seen_ns, last_seen_ns)"
         " VALUES (?1, ?2, ?3, ?4, ?4)"
         " ON CONFLICT (incident_id, type, value) DO UPDATE SET"
@@ -294,10 +254,10 @@ int rip_store_incident_add_entity(rip_store *st, int64_t incident, const char *t
     if (rc)
         return rc;
     sqlite3_bind_int64(s, 1, incident);
-    bind_str(s, 2, type);
-    bind_str(s, 3, value);
+    rip_store_sql_bind_str(s, 2, type);
+    rip_store_sql_bind_str(s, 3, value);
     sqlite3_bind_int64(s, 4, time_ns);
-    rc = step_done(st, s, "adding an entity");
+    rc = rip_store_sql_done(st, s, "adding an entity");
     sqlite3_finalize(s);
     return rc;
 }
@@ -306,15 +266,15 @@ int rip_store_incident_add_finding(rip_store *st, int64_t incident, int64_t find
                                    int64_t now_ns)
 {
     sqlite3_stmt *s = NULL;
-    int rc = prep(st,
+    int rc = rip_store_sql_prep(st,
         "INSERT INTO incident_findings (incident_id, finding_id, added_ns) VALUES (?1, ?2, ?3)"
         " ON CONFLICT (incident_id, finding_id) DO NOTHING", &s, "adding a finding");
     if (rc)
         return rc;
     sqlite3_bind_int64(s, 1, incident);
     sqlite3_bind_int64(s, 2, finding);
-    sqlite3_bind_int64(s, 3, or_now(now_ns));
-    rc = step_done(st, s, "adding a finding to an incident");
+    sqlite3_bind_int64(s, 3, rip_store_sql_now(now_ns));
+    rc = rip_store_sql_done(st, s, "adding a finding to an incident");
     sqlite3_finalize(s);
     return rc;
 }
@@ -328,19 +288,19 @@ int rip_store_timeline_append(rip_store *st, int64_t incident, const rip_store_t
     if (!e || !e->kind || !e->text)
         return invalid(st, "a timeline entry needs a kind and a text");
     /* Selecting the incident's row refuses an entry for no incident. */
-    rc = prep(st,
+    rc = rip_store_sql_prep(st,
         "INSERT INTO incident_timeline (incident_id, time_ns, kind, actor, text, detail)"
         " SELECT id, ?2, ?3, ?4, ?5, ?6 FROM incidents WHERE id = ?1",
         &s, "appending to a timeline");
     if (rc)
         return rc;
     sqlite3_bind_int64(s, 1, incident);
-    sqlite3_bind_int64(s, 2, or_now(e->time_ns));
-    bind_str(s, 3, e->kind);
-    bind_str(s, 4, e->actor);
-    bind_str(s, 5, e->text);
-    bind_str(s, 6, e->detail);
-    rc = step_done(st, s, "appending to a timeline");
+    sqlite3_bind_int64(s, 2, rip_store_sql_now(e->time_ns));
+    rip_store_sql_bind_str(s, 3, e->kind);
+    rip_store_sql_bind_str(s, 4, e->actor);
+    rip_store_sql_bind_str(s, 5, e->text);
+    rip_store_sql_bind_str(s, 6, e->detail);
+    rc = rip_store_sql_done(st, s, "appending to a timeline");
     if (rc == 0 && sqlite3_changes(rip_store_sqlite_db(st)) == 0) {
         char what[64];
         snprintf(what, sizeof(what), "incident %" PRId64, incident);
@@ -362,7 +322,7 @@ int rip_store_incidents_with_entity(rip_store *st, const char *type, const char 
 
     if (!type || !value)
         return invalid(st, "an entity needs a type and a value");
-    rc = prep(st,
+    rc = rip_store_sql_prep(st,
         "SELECT i.id FROM incident_entities e JOIN incidents i ON i.id = e.incident_id"
         " WHERE e.type = ?1 AND e.value = ?2"
         " AND i.status NOT IN ('resolved', 'false_positive', 'merged')"
@@ -370,8 +330,8 @@ int rip_store_incidents_with_entity(rip_store *st, const char *type, const char 
         " ORDER BY i.id LIMIT ?5", &s, "finding incidents by entity");
     if (rc)
         return rc;
-    bind_str(s, 1, type);
-    bind_str(s, 2, value);
+    rip_store_sql_bind_str(s, 1, type);
+    rip_store_sql_bind_str(s, 2, value);
     sqlite3_bind_int64(s, 3, from_ns);
     sqlite3_bind_int64(s, 4, until_ns);
     sqlite3_bind_int64(s, 5, (sqlite3_int64)max);
@@ -444,14 +404,14 @@ int rip_store_list_incidents(rip_store *st, const rip_store_incident_filter *f,
         rc = rip_store_sqlite_fail(st, rc, "building a query");
         goto out;
     }
-    rc = prep(st, sql.ptr, &s, "listing incidents");
+    rc = rip_store_sql_prep(st, sql.ptr, &s, "listing incidents");
     if (rc)
         goto out;
     n = 0;
     if (f && f->id)
         sqlite3_bind_int64(s, ++n, f->id);
     if (f && f->status)
-        bind_str(s, ++n, f->status);
+        rip_store_sql_bind_str(s, ++n, f->status);
     if (f && f->limit)
         sqlite3_bind_int64(s, ++n, f->limit > INT64_MAX ? INT64_MAX : (sqlite3_int64)f->limit);
     for (;;) {
@@ -515,16 +475,6 @@ static void *vec_to_arena(rip_arena *ar, const vec *a, int *ok)
 
 /* A column's text copied into the arena; NULL for SQL NULL. *ok is cleared
  * when memory runs out. */
-static const char *col_dup(rip_arena *ar, sqlite3_stmt *s, int i, int *ok)
-{
-    const char *t = col_cstr(s, i);
-    if (!t)
-        return NULL;
-    char *d = rip_arena_strndup(ar, t, (size_t)sqlite3_column_bytes(s, i));
-    if (!d)
-        *ok = 0;
-    return d;
-}
 
 void rip_store_incident_free(rip_store_incident *inc)
 {
@@ -539,7 +489,7 @@ static int load_events(rip_store *st, rip_arena *ar, rip_store_finding_row *fr, 
 {
     sqlite3_stmt *s = NULL;
     vec ids = { .size = sizeof(const char *) }, rows = { .size = sizeof(int64_t) };
-    int rc = prep(st,
+    int rc = rip_store_sql_prep(st,
         "SELECT e.cloud, e.provider_id, e.id FROM finding_events fe"
         " JOIN events e ON e.id = fe.event_id WHERE fe.finding_id = ?1"
         " ORDER BY e.time_ns, e.id", &s, "reading a finding's events");
@@ -561,8 +511,8 @@ static int load_events(rip_store *st, rip_arena *ar, rip_store_finding_row *fr, 
             goto out;
         }
         if (!fr->cloud)
-            fr->cloud = col_dup(ar, s, 0, ok);
-        *pid = col_dup(ar, s, 1, ok);
+            fr->cloud = rip_store_sql_col_dup(ar, s, 0, ok);
+        *pid = rip_store_sql_col_dup(ar, s, 1, ok);
         *prow = sqlite3_column_int64(s, 2);
     }
     fr->event_ids = vec_to_arena(ar, &ids, ok);
@@ -595,12 +545,12 @@ int rip_store_incident_get(rip_store *st, int64_t id, rip_store_incident **out)
     /* One read transaction, so the parts agree with each other. */
     int own_tx = sqlite3_get_autocommit(rip_store_sqlite_db(st));
     if (own_tx) {
-        rc = exec(st, "BEGIN", "loading an incident");
+        rc = rip_store_sql_exec(st, "BEGIN", "loading an incident");
         if (rc)
             goto out;
     }
 
-    rc = prep(st, "SELECT " INCIDENT_COLUMNS " FROM incidents i WHERE i.id = ?1", &s,
+    rc = rip_store_sql_prep(st, "SELECT " INCIDENT_COLUMNS " FROM incidents i WHERE i.id = ?1", &s,
               "loading an incident");
     if (rc)
         goto out;
@@ -617,15 +567,15 @@ int rip_store_incident_get(rip_store *st, int64_t id, rip_store_incident **out)
         goto out;
     }
     incident_row(s, &inc->row);
-    inc->row.title = col_dup(ar, s, 1, &ok);
-    inc->row.severity = col_dup(ar, s, 2, &ok);
-    inc->row.status = col_dup(ar, s, 3, &ok);
-    inc->row.phase = col_dup(ar, s, 4, &ok);
-    inc->row.owner = col_dup(ar, s, 5, &ok);
+    inc->row.title = rip_store_sql_col_dup(ar, s, 1, &ok);
+    inc->row.severity = rip_store_sql_col_dup(ar, s, 2, &ok);
+    inc->row.status = rip_store_sql_col_dup(ar, s, 3, &ok);
+    inc->row.phase = rip_store_sql_col_dup(ar, s, 4, &ok);
+    inc->row.owner = rip_store_sql_col_dup(ar, s, 5, &ok);
     sqlite3_finalize(s);
     s = NULL;
 
-    rc = prep(st, "SELECT type, value, first_seen_ns, last_seen_ns FROM incident_entities"
+    rc = rip_store_sql_prep(st, "SELECT type, value, first_seen_ns, last_seen_ns FROM incident_entities"
                   " WHERE incident_id = ?1 ORDER BY type, value", &s, "loading entities");
     if (rc)
         goto out;
@@ -636,8 +586,8 @@ int rip_store_incident_get(rip_store *st, int64_t id, rip_store_incident **out)
             ok = 0;
             break;
         }
-        e->type = col_dup(ar, s, 0, &ok);
-        e->value = col_dup(ar, s, 1, &ok);
+        e->type = rip_store_sql_col_dup(ar, s, 0, &ok);
+        e->value = rip_store_sql_col_dup(ar, s, 1, &ok);
         e->first_seen_ns = sqlite3_column_int64(s, 2);
         e->last_seen_ns = sqlite3_column_int64(s, 3);
     }
@@ -648,7 +598,7 @@ int rip_store_incident_get(rip_store *st, int64_t id, rip_store_incident **out)
     sqlite3_finalize(s);
     s = NULL;
 
-    rc = prep(st,
+    rc = rip_store_sql_prep(st,
         "SELECT f.id, f.finding_key, f.source, f.rule_id, f.title, f.severity,"
         " f.severity_score, f.time_ns, f.account, f.region, f.explanation, f.detail,"
         " m.added_ns FROM incident_findings m JOIN findings f ON f.id = m.finding_id"
@@ -663,18 +613,18 @@ int rip_store_incident_get(rip_store *st, int64_t id, rip_store_incident **out)
             break;
         }
         f->id = sqlite3_column_int64(s, 0);
-        f->key = col_dup(ar, s, 1, &ok);
-        f->source = col_dup(ar, s, 2, &ok);
-        f->rule_id = col_dup(ar, s, 3, &ok);
-        f->title = col_dup(ar, s, 4, &ok);
-        f->severity = col_dup(ar, s, 5, &ok);
+        f->key = rip_store_sql_col_dup(ar, s, 1, &ok);
+        f->source = rip_store_sql_col_dup(ar, s, 2, &ok);
+        f->rule_id = rip_store_sql_col_dup(ar, s, 3, &ok);
+        f->title = rip_store_sql_col_dup(ar, s, 4, &ok);
+        f->severity = rip_store_sql_col_dup(ar, s, 5, &ok);
         f->severity_score = sqlite3_column_type(s, 6) == SQLITE_NULL
                                 ? -1 : sqlite3_column_double(s, 6);
         f->time_ns = sqlite3_column_int64(s, 7);
-        f->account = col_dup(ar, s, 8, &ok);
-        f->region = col_dup(ar, s, 9, &ok);
-        f->explanation = col_dup(ar, s, 10, &ok);
-        f->detail = col_dup(ar, s, 11, &ok);
+        f->account = rip_store_sql_col_dup(ar, s, 8, &ok);
+        f->region = rip_store_sql_col_dup(ar, s, 9, &ok);
+        f->explanation = rip_store_sql_col_dup(ar, s, 10, &ok);
+        f->detail = rip_store_sql_col_dup(ar, s, 11, &ok);
         f->added_ns = sqlite3_column_int64(s, 12);
     }
     if (ok && r != SQLITE_DONE) {
@@ -689,7 +639,7 @@ int rip_store_incident_get(rip_store *st, int64_t id, rip_store_incident **out)
             goto out;
     }
 
-    rc = prep(st, "SELECT id, time_ns, kind, actor, text, detail FROM incident_timeline"
+    rc = rip_store_sql_prep(st, "SELECT id, time_ns, kind, actor, text, detail FROM incident_timeline"
                   " WHERE incident_id = ?1 ORDER BY id", &s, "loading the timeline");
     if (rc)
         goto out;
@@ -702,10 +652,10 @@ int rip_store_incident_get(rip_store *st, int64_t id, rip_store_incident **out)
         }
         t->id = sqlite3_column_int64(s, 0);
         t->time_ns = sqlite3_column_int64(s, 1);
-        t->kind = col_dup(ar, s, 2, &ok);
-        t->actor = col_dup(ar, s, 3, &ok);
-        t->text = col_dup(ar, s, 4, &ok);
-        t->detail = col_dup(ar, s, 5, &ok);
+        t->kind = rip_store_sql_col_dup(ar, s, 2, &ok);
+        t->actor = rip_store_sql_col_dup(ar, s, 3, &ok);
+        t->text = rip_store_sql_col_dup(ar, s, 4, &ok);
+        t->detail = rip_store_sql_col_dup(ar, s, 5, &ok);
     }
     if (ok && r != SQLITE_DONE) {
         rc = rip_store_sqlite_fail(st, RIP_EIO, "loading the timeline");
@@ -743,7 +693,7 @@ int rip_store_incident_events(rip_store *st, int64_t incident, int with_raw,
 
     if (!fn)
         return invalid(st, "no callback");
-    rc = prep(st, with_raw
+    rc = rip_store_sql_prep(st, with_raw
         ? "SELECT e.id, e.time_ns, e.cloud, e.kind, e.format, e.provider_id, e.account,"
           " e.region, e.actor_type, e.actor_arn, e.principal_id, e.user_name, e.access_key,"
           " e.session_issuer, e.mfa, e.service, e.action, e.read_only, e.error_code,"
