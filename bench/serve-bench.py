@@ -51,6 +51,7 @@ class Proxy:
 
     def __init__(self, upstream_port):
         self.arrivals = {}
+        self.trace = []       # (arrival ns, AWS action) of every request
         self.cond = threading.Condition()
         outer = self
 
@@ -67,6 +68,9 @@ class Proxy:
                 t = time.perf_counter_ns()
                 n = int(self.headers.get("Content-Length", "0") or 0)
                 body = self.rfile.read(n) if n else b""
+                m = re.search(rb"Action=(\w+)", body)
+                with outer.cond:
+                    outer.trace.append((t, m.group(1).decode() if m else method + " " + self.path))
                 if b"Action=UpdateAccessKey" in body:
                     q = urllib.parse.parse_qs(body.decode())
                     k = q.get("AccessKeyId", [""])[0]
@@ -244,6 +248,7 @@ api:
         def measure(label, base):
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             lat, lost = [], 0
+            steps = {}   # (position, AWS action) -> arrival ms after the POST
             for i in range(n_inc):
                 user, key = users[base + i]
                 posted[key] = (time.time_ns(), label)
@@ -254,6 +259,10 @@ api:
                     lost += 1
                     continue
                 lat.append((arr - t0) / 1e6)
+                with proxy.cond:
+                    seq = [(a, (t - t0) / 1e6) for t, a in proxy.trace if t0 <= t <= arr]
+                for pos, (a, ms) in enumerate(seq):
+                    steps.setdefault((pos, a), []).append(ms)
                 # Let the run finish (verify, notify) before the next
                 # incident: one incident at a time, not a queue behind it.
                 time.sleep(0.05)
@@ -261,6 +270,9 @@ api:
             print(f"  {label:<34} n={len(lat)}  p50 {pct(lat, 50):7.2f} ms  p99 "
                   f"{pct(lat, 99):7.2f} ms  max {max(lat) if lat else float('nan'):7.2f} ms"
                   f"{'  (' + str(lost) + ' never acted on)' if lost else ''}", flush=True)
+            print("    requests reaching the endpoint, median ms after the POST: " + ", ".join(
+                f"{a} {pct(v, 50):.2f}" for (pos, a), v in sorted(steps.items())
+                if len(v) * 2 >= len(lat)), flush=True)
             return pct(lat, 50), pct(lat, 99)
 
         print(f"serve-bench: event POSTed -> first action request at the AWS endpoint "

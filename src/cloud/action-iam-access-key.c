@@ -56,9 +56,17 @@ static int set_status(rip_action_ctx *ctx, const char *status)
     return rc;
 }
 
+static int user_protected(rip_action_ctx *ctx)
+{
+    return iam_protected(ctx, "User", act_param(ctx, "user"));
+}
+
+/* The key's status and the user's protection are read at the same time:
+ * this check stands between an alert and the key's disabling. */
 static int disable_check(rip_action_ctx *ctx)
 {
-    int rc = key_status(ctx);
+    act_side prot;
+    int rc = act_both(ctx, key_status, user_protected, &prot);
     if (rc < 0)
         return rc;
     if (!strcmp(ctx->slot[0], "Inactive")) {
@@ -66,7 +74,7 @@ static int disable_check(rip_action_ctx *ctx)
                  act_param(ctx, "access_key_id"));
         return 1;
     }
-    return iam_protected(ctx, "User", act_param(ctx, "user"));
+    return act_adopt(ctx, &prot);
 }
 
 static int disable_run(rip_action_ctx *ctx)

@@ -43,6 +43,26 @@ int act_rest(rip_action_ctx *ctx, const char *service, const char *operation, co
 int act_json(rip_action_ctx *ctx, const char *service, const char *target, const char *body,
              bool mutate, rip_aws_response *resp, rip_json_doc *doc, const char *ok_code);
 
+/* What the second half of act_both() ended with. */
+typedef struct act_side {
+    int rc;                      /* b's result */
+    bool refused;
+    char message[1024];
+    rip_aws_error last_error;
+} act_side;
+
+/* Runs a(ctx) in this thread and, at the same time, b on a copy of ctx in
+ * a second thread whose calls go through the client's sibling connection
+ * (rip_aws_client_sibling): two independent reads of the cloud cost one
+ * round trip instead of two. b must only read: its calls and facts are
+ * appended to ctx's, its slots are dropped. Returns a's result; b's is in
+ * side (act_adopt() makes it ctx's). When a second thread or connection
+ * cannot be had (or in a dry run without a client), b runs after a here. */
+int act_both(rip_action_ctx *ctx, int (*a)(rip_action_ctx *), int (*b)(rip_action_ctx *),
+             act_side *side);
+/* Makes side's message, refusal and error ctx's; returns side->rc. */
+int act_adopt(rip_action_ctx *ctx, const act_side *side);
+
 /* ---- EC2 helpers ---- */
 
 /* The instance's item node in a DescribeInstances response, after calling

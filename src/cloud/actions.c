@@ -1,13 +1,16 @@
 /* actions.c — the action table, the run driver and shared helpers. */
 #include "cloud/actions.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cloud/action-impl.h"
 #include "cloud/action-safety.h"
+#include "cloud/aws-creds.h"
 #include "util/err.h"
 
 extern const rip_action rip_action_iam_disable_access_key;
@@ -403,6 +406,102 @@ int iam_protected(rip_action_ctx *ctx, const char *kind, const char *name)
     }
     rip_aws_xml_release(&x);
     return rc;
+}
+
+/* ---- two reads at once ---- */
+
+typedef struct both_arg {
+    rip_action_ctx *ctx;         /* the copy b runs on */
+    int (*b)(rip_action_ctx *);
+    int rc;
+} both_arg;
+
+static void *both_main(void *p)
+{
+    both_arg *w = p;
+    w->rc = w->b(w->ctx);
+    return NULL;
+}
+
+static void side_from(act_side *side, int rc, const rip_action_ctx *c)
+{
+    side->rc = rc;
+    side->refused = c->refused;
+    snprintf(side->message, sizeof(side->message), "%s", c->message);
+    side->last_error = c->last_error;
+}
+
+int act_both(rip_action_ctx *ctx, int (*a)(rip_action_ctx *), int (*b)(rip_action_ctx *),
+             act_side *side)
+{
+    memset(side, 0, sizeof(*side));
+    rip_aws_creds *creds = NULL;
+    rip_action_ctx *copy = NULL;
+    rip_aws_client *sib = NULL;
+    if (ctx->client) {
+        creds = calloc(1, sizeof(*creds));
+        copy = malloc(sizeof(*copy));
+        if (creds && copy && rip_aws_client_creds(ctx->client, creds) == 0)
+            sib = rip_aws_client_sibling(ctx->client, creds);
+    }
+    pthread_t t;
+    both_arg w = { .ctx = copy, .b = b };
+    bool threaded = false;
+    if (sib) {
+        *copy = *ctx;
+        copy->client = sib;
+        rip_buf_init(&copy->calls, 1u << 20);
+        rip_buf_init(&copy->facts, 1u << 16);
+        copy->message[0] = '\0';
+        threaded = pthread_create(&t, NULL, both_main, &w) == 0;
+        if (!threaded)
+            rip_action_ctx_release(copy);
+    }
+    int rc = a(ctx);
+    if (threaded) {
+        pthread_join(t, NULL);
+        side_from(side, w.rc, copy);
+        if (copy->calls.len) {
+            if (ctx->calls.len)
+                rip_buf_addc(&ctx->calls, ',');
+            rip_buf_add(&ctx->calls, copy->calls.ptr, copy->calls.len);
+        }
+        if (copy->facts.len) {
+            if (ctx->facts.len)
+                rip_buf_addc(&ctx->facts, ',');
+            rip_buf_add(&ctx->facts, copy->facts.ptr, copy->facts.len);
+        }
+        rip_action_ctx_release(copy);
+        if (ctx->client)
+            ctx->client->sibling->creds = NULL;
+    } else {
+        /* b after a, on ctx itself: keep a's outcome around it. */
+        char msg[sizeof(ctx->message)];
+        bool refused = ctx->refused;
+        rip_aws_error err = ctx->last_error;
+        snprintf(msg, sizeof(msg), "%s", ctx->message);
+        ctx->message[0] = '\0';
+        ctx->refused = false;
+        int rb = b(ctx);
+        side_from(side, rb, ctx);
+        snprintf(ctx->message, sizeof(ctx->message), "%s", msg);
+        ctx->refused = refused;
+        ctx->last_error = err;
+    }
+    if (creds)
+        rip_aws_creds_wipe(creds);
+    free(creds);
+    free(copy);
+    return rc;
+}
+
+int act_adopt(rip_action_ctx *ctx, const act_side *side)
+{
+    snprintf(ctx->message, sizeof(ctx->message), "%s", side->message);
+    ctx->refused = side->refused;
+    if (side->rc < 0)
+        ctx->last_error = side->last_error;
+    return side->rc;
 }
 
 /* ---- S3 ---- */

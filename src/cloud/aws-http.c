@@ -85,6 +85,48 @@ void rip_aws_client_release(rip_aws_client *c)
     if (c->curl)
         rip_curl()->easy_cleanup(c->curl);  /* loaded: the handle came from it */
     c->curl = NULL;
+    if (c->sibling) {
+        rip_aws_client_release(c->sibling);
+        free(c->sibling);
+        c->sibling = NULL;
+    }
+}
+
+rip_aws_client *rip_aws_client_sibling(rip_aws_client *c, const rip_aws_creds *creds)
+{
+    if (!c->sibling) {
+        rip_aws_client *s = malloc(sizeof(*s));
+        if (!s || rip_aws_client_init(s, c->region) < 0) {
+            free(s);
+            return NULL;
+        }
+        c->sibling = s;
+    }
+    rip_aws_client *s = c->sibling;
+    snprintf(s->region, sizeof(s->region), "%s", c->region);
+    s->provider = NULL;
+    s->creds = creds;
+    s->timeout_ms = c->timeout_ms;
+    s->connect_timeout_ms = c->connect_timeout_ms;
+    s->max_attempts = c->max_attempts;
+    s->max_response = c->max_response;
+    s->log = c->log;
+    s->log_ctx = c->log_ctx;
+    s->sleep_ms = c->sleep_ms;
+    snprintf(s->endpoint_url, sizeof(s->endpoint_url), "%s", c->endpoint_url);
+    s->retry_mode = c->retry_mode;
+    return s;
+}
+
+int rip_aws_client_creds(rip_aws_client *c, rip_aws_creds *out)
+{
+    if (c->creds) {
+        *out = *c->creds;
+        return 0;
+    }
+    if (c->provider)
+        return rip_aws_creds_get(c->provider, time(NULL), out);
+    return RIP_ENOENT;
 }
 
 /* ---- endpoints ---- */

@@ -88,6 +88,11 @@ typedef struct rip_aws_client {
     void (*sleep_ms)(long ms);          /* test hook; NULL: nanosleep */
     char endpoint_url[512];             /* the profile's endpoint_url, or "" */
     rip_aws_retry_mode retry_mode;
+    /* A second connection with the same settings, for a read made at the
+     * same time as one on this client (act_both in src/cloud/actions.c);
+     * made on first use by rip_aws_client_sibling, kept (so its
+     * connection is reused), freed with this client. */
+    struct rip_aws_client *sibling;
 } rip_aws_client;
 
 /* Sets up a client for region (NULL: AWS_REGION, AWS_DEFAULT_REGION, then
@@ -100,6 +105,18 @@ int rip_aws_client_init(rip_aws_client *c, const char *region);
 const char *rip_aws_client_init_error(int rc);
 /* Frees the curl handle. Accepts NULL. Does not free provider or creds. */
 void rip_aws_client_release(rip_aws_client *c);
+
+/* The client's sibling (see above) with this client's current settings
+ * copied in, made on first call. Credentials: the sibling signs with
+ * *creds (resolved by the caller from this client's static credentials or
+ * provider, so the provider is never used from two threads). NULL when it
+ * cannot be made (out of memory). Not thread-safe itself: call it before
+ * starting the thread that uses the sibling. */
+rip_aws_client *rip_aws_client_sibling(rip_aws_client *c, const rip_aws_creds *creds);
+/* Resolves the credentials this client would sign with now into *out: its
+ * static ones, else its provider's. 0, or RIP_ENOENT / the provider's
+ * error (then a request would fail the same way). */
+int rip_aws_client_creds(rip_aws_client *c, rip_aws_creds *out);
 
 /* Builds the endpoint base URL (scheme://host[:port][/path], no trailing
  * slash) for service in region: AWS_ENDPOINT_URL_<SERVICE> (EC2, IAM, STS,
