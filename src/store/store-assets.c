@@ -109,10 +109,10 @@ int rip_store_put_asset(rip_store *st, const rip_store_asset *a, int64_t *id)
     if (id)
         *id = aid;
 out:
-    sqlite3_finalize(ins);
-    sqlite3_finalize(sel);
-    sqlite3_finalize(del);
-    sqlite3_finalize(rel);
+    rip_store_sql_end(st, ins);
+    rip_store_sql_end(st, sel);
+    rip_store_sql_end(st, del);
+    rip_store_sql_end(st, rel);
     return rc;
 }
 
@@ -155,8 +155,8 @@ int rip_store_prune_assets(rip_store *st, const char *cloud, const char *account
     if (removed)
         *removed = (uint64_t)sqlite3_changes(rip_store_sqlite_db(st));
 out:
-    sqlite3_finalize(rels);
-    sqlite3_finalize(del);
+    rip_store_sql_end(st, rels);
+    rip_store_sql_end(st, del);
     return rc;
 }
 
@@ -252,8 +252,8 @@ int rip_store_list_assets(rip_store *st, const rip_store_asset_filter *f,
         rc = rip_store_sqlite_fail(st, rc ? rc : RIP_EIO, "listing assets");
     }
 out:
-    sqlite3_finalize(q);
-    sqlite3_finalize(rq);
+    rip_store_sql_end(st, q);
+    rip_store_sql_end(st, rq);
     rip_arena_release(&ar);
     return rc;
 }
@@ -268,7 +268,7 @@ int rip_store_count_assets(rip_store *st, uint64_t *count)
         *count = (uint64_t)sqlite3_column_int64(q, 0);
     else
         rc = rip_store_sqlite_fail(st, RIP_EIO, "counting assets");
-    sqlite3_finalize(q);
+    rip_store_sql_end(st, q);
     return rc;
 }
 
@@ -298,7 +298,7 @@ int rip_store_delete_asset(rip_store *st, const char *cloud, const char *account
         rc = rip_store_sql_done(st, s, "deleting an asset");
         if (rc == 0 && i == 2)
             n = sqlite3_changes(rip_store_sqlite_db(st));
-        sqlite3_finalize(s);
+        rip_store_sql_end(st, s);
     }
     if (rc == 0 && removed)
         *removed = n > 0;

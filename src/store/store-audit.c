@@ -90,7 +90,7 @@ int rip_store_audit_append(rip_store *st, const rip_store_audit_new *e, int64_t 
         rc = rip_store_sqlite_fail(st, RIP_EIO, "reading the audit log's head");
         goto out;
     }
-    sqlite3_finalize(s);
+    rip_store_sql_end(st, s);
     s = NULL;
 
     int64_t nid = last + 1, t = rip_store_sql_now(e->time_ns);
@@ -116,7 +116,7 @@ int rip_store_audit_append(rip_store *st, const rip_store_audit_new *e, int64_t 
     rc = rip_store_sql_done(st, s, "appending to the audit log");
     if (rc)
         goto out;
-    sqlite3_finalize(s);
+    rip_store_sql_end(st, s);
     s = NULL;
     rc = rip_store_sql_prep(st, "INSERT INTO audit_head (id, last_id, hash) VALUES (1, ?1, ?2)"
                                 " ON CONFLICT (id) DO UPDATE SET last_id = excluded.last_id,"
@@ -129,7 +129,7 @@ int rip_store_audit_append(rip_store *st, const rip_store_audit_new *e, int64_t 
     if (!rc && id)
         *id = nid;
 out:
-    sqlite3_finalize(s);
+    rip_store_sql_end(st, s);
     if (own_tx) {
         if (rc)
             rip_store_rollback(st);
@@ -165,7 +165,7 @@ int rip_store_list_audit(rip_store *st, rip_store_audit_fn fn, void *ud)
     }
     if (!rc && r != SQLITE_DONE)
         rc = rip_store_sqlite_fail(st, RIP_EIO, "reading the audit log");
-    sqlite3_finalize(s);
+    rip_store_sql_end(st, s);
     return rc;
 }
 
@@ -251,7 +251,7 @@ int rip_store_audit_verify(rip_store *st, rip_store_audit_check *out)
             } else {
                 rc = rip_store_sqlite_fail(st, RIP_EIO, "reading the audit log's head");
             }
-            sqlite3_finalize(s);
+            rip_store_sql_end(st, s);
         }
     }
     if (own_tx)

@@ -125,9 +125,9 @@ int rip_store_put_finding(rip_store *st, const rip_store_finding *f, int64_t *id
     *id = fid;
     *created = is_new;
 out:
-    sqlite3_finalize(ins);
-    sqlite3_finalize(sel);
-    sqlite3_finalize(link);
+    rip_store_sql_end(st, ins);
+    rip_store_sql_end(st, sel);
+    rip_store_sql_end(st, link);
     return rc;
 }
 
@@ -142,7 +142,7 @@ static int count_rows(rip_store *st, const char *sql, uint64_t *count, const cha
         else
             rc = rip_store_sqlite_fail(st, RIP_EIO, what);
     }
-    sqlite3_finalize(s);
+    rip_store_sql_end(st, s);
     return rc;
 }
 
@@ -177,7 +177,7 @@ int rip_store_incident_create(rip_store *st, const rip_store_incident_new *n, in
     rc = rip_store_sql_done(st, s, "creating an incident");
     if (rc == 0)
         *id = sqlite3_last_insert_rowid(rip_store_sqlite_db(st));
-    sqlite3_finalize(s);
+    rip_store_sql_end(st, s);
     return rc;
 }
 
@@ -230,7 +230,7 @@ int rip_store_incident_update(rip_store *st, int64_t id, const rip_store_inciden
         snprintf(what, sizeof(what), "incident %" PRId64, id);
         rc = rip_store_sqlite_fail(st, RIP_ENOTFOUND, what);
     }
-    sqlite3_finalize(s);
+    rip_store_sql_end(st, s);
     return rc;
 }
 
@@ -258,7 +258,7 @@ int rip_store_incident_add_entity(rip_store *st, int64_t incident, const char *t
     rip_store_sql_bind_str(s, 3, value);
     sqlite3_bind_int64(s, 4, time_ns);
     rc = rip_store_sql_done(st, s, "adding an entity");
-    sqlite3_finalize(s);
+    rip_store_sql_end(st, s);
     return rc;
 }
 
@@ -275,7 +275,7 @@ int rip_store_incident_add_finding(rip_store *st, int64_t incident, int64_t find
     sqlite3_bind_int64(s, 2, finding);
     sqlite3_bind_int64(s, 3, rip_store_sql_now(now_ns));
     rc = rip_store_sql_done(st, s, "adding a finding to an incident");
-    sqlite3_finalize(s);
+    rip_store_sql_end(st, s);
     return rc;
 }
 
@@ -308,7 +308,7 @@ int rip_store_timeline_append(rip_store *st, int64_t incident, const rip_store_t
     }
     if (rc == 0 && entry_id)
         *entry_id = sqlite3_last_insert_rowid(rip_store_sqlite_db(st));
-    sqlite3_finalize(s);
+    rip_store_sql_end(st, s);
     return rc;
 }
 
@@ -348,7 +348,7 @@ int rip_store_incidents_with_entity(rip_store *st, const char *type, const char 
     }
     *n = k;
 out:
-    sqlite3_finalize(s);
+    rip_store_sql_end(st, s);
     return rc;
 }
 
@@ -430,7 +430,7 @@ int rip_store_list_incidents(rip_store *st, const rip_store_incident_filter *f,
         rc = 0;
     }
 out:
-    sqlite3_finalize(s);
+    rip_store_sql_end(st, s);
     rip_buf_release(&sql);
     return rc;
 }
@@ -521,7 +521,7 @@ static int load_events(rip_store *st, rip_arena *ar, rip_store_finding_row *fr, 
 out:
     free(ids.v);
     free(rows.v);
-    sqlite3_finalize(s);
+    rip_store_sql_end(st, s);
     return rc;
 }
 
@@ -572,7 +572,7 @@ int rip_store_incident_get(rip_store *st, int64_t id, rip_store_incident **out)
     inc->row.status = rip_store_sql_col_dup(ar, s, 3, &ok);
     inc->row.phase = rip_store_sql_col_dup(ar, s, 4, &ok);
     inc->row.owner = rip_store_sql_col_dup(ar, s, 5, &ok);
-    sqlite3_finalize(s);
+    rip_store_sql_end(st, s);
     s = NULL;
 
     rc = rip_store_sql_prep(st, "SELECT type, value, first_seen_ns, last_seen_ns FROM incident_entities"
@@ -595,7 +595,7 @@ int rip_store_incident_get(rip_store *st, int64_t id, rip_store_incident **out)
         rc = rip_store_sqlite_fail(st, RIP_EIO, "loading entities");
         goto out;
     }
-    sqlite3_finalize(s);
+    rip_store_sql_end(st, s);
     s = NULL;
 
     rc = rip_store_sql_prep(st,
@@ -631,7 +631,7 @@ int rip_store_incident_get(rip_store *st, int64_t id, rip_store_incident **out)
         rc = rip_store_sqlite_fail(st, RIP_EIO, "loading findings");
         goto out;
     }
-    sqlite3_finalize(s);
+    rip_store_sql_end(st, s);
     s = NULL;
     for (size_t i = 0; ok && i < finds.n; i++) {
         rc = load_events(st, ar, (rip_store_finding_row *)finds.v + i, &ok);
@@ -675,7 +675,7 @@ int rip_store_incident_get(rip_store *st, int64_t id, rip_store_incident **out)
     *out = inc;
     inc = NULL;
 out:
-    sqlite3_finalize(s);
+    rip_store_sql_end(st, s);
     if (own_tx)
         sqlite3_exec(rip_store_sqlite_db(st), "COMMIT", NULL, NULL, NULL);
     free(ents.v);
@@ -729,6 +729,6 @@ int rip_store_incident_events(rip_store *st, int64_t incident, int with_raw,
         rc = 0;
     }
 out:
-    sqlite3_finalize(s);
+    rip_store_sql_end(st, s);
     return rc;
 }

@@ -36,7 +36,20 @@ int rip_store_sqlite_map(int rc);
  * back-end files written after store-incidents.c. Each reports a failure
  * through rip_store_sqlite_fail() with `what` and returns its RIP_E*. */
 struct rip_arena;
+/* Prepared statements are kept per store, keyed by the SQL text (the
+ * callers' string literals, looked up by address and checked by content):
+ * rip_store_sql_prep hands out a kept statement when one is free, else
+ * prepares one; rip_store_sql_end resets it and gives it back (or
+ * finalizes it when it is not kept). Every rip_store_sql_prep is paired
+ * with one rip_store_sql_end, never sqlite3_finalize. */
 int rip_store_sql_prep(rip_store *st, const char *sql, sqlite3_stmt **s, const char *what);
+/* Ends a statement from rip_store_sql_prep (NULL: nothing). */
+void rip_store_sql_end(rip_store *st, sqlite3_stmt *s);
+/* Finalizes every kept statement; the store calls it before closing. */
+void rip_store_sql_cache_free(rip_store *st);
+/* The store's statement cache slot (store-sqlite.c owns the pointer). */
+struct rip_store_sqlc;
+struct rip_store_sqlc **rip_store_sqlite_sqlc(rip_store *st);
 /* Steps a statement that returns no row (a row is accepted and ignored). */
 int rip_store_sql_done(rip_store *st, sqlite3_stmt *s, const char *what);
 int rip_store_sql_exec(rip_store *st, const char *sql, const char *what);

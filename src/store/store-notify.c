@@ -68,7 +68,7 @@ int rip_store_list_notifications(rip_store *st, int pending_only, uint64_t limit
     if (r != SQLITE_DONE)
         rc = rip_store_sqlite_fail(st, RIP_EIO, "reading the notification outbox");
 out:
-    sqlite3_finalize(s);
+    rip_store_sql_end(st, s);
     return rc;
 }
 
@@ -93,6 +93,6 @@ int rip_store_mark_notification(rip_store *st, int64_t id, int64_t delivered_ns,
     rc = rip_store_sql_done(st, s, "marking a notification");
     if (!rc && sqlite3_changes(rip_store_sqlite_db(st)) == 0)
         rc = rip_store_sqlite_fail(st, RIP_ENOTFOUND, "marking a notification");
-    sqlite3_finalize(s);
+    rip_store_sql_end(st, s);
     return rc;
 }

@@ -53,7 +53,7 @@ int rip_store_run_create(rip_store *st, const rip_store_run_new *n, int64_t *id,
         rc = rip_store_sqlite_fail(st, RIP_EIO, "finding a run");
         goto out;
     }
-    sqlite3_finalize(s);
+    rip_store_sql_end(st, s);
     s = NULL;
 
     rc = rip_store_sql_prep(st, "INSERT INTO playbook_runs (incident_id, playbook, state,"
@@ -76,7 +76,7 @@ int rip_store_run_create(rip_store *st, const rip_store_run_new *n, int64_t *id,
     if (rc)
         goto out;
     int64_t run = sqlite3_last_insert_rowid(rip_store_sqlite_db(st));
-    sqlite3_finalize(s);
+    rip_store_sql_end(st, s);
     s = NULL;
 
     rc = rip_store_sql_prep(st, "INSERT INTO run_steps (run_id, step, position, kind, action,"
@@ -102,7 +102,7 @@ int rip_store_run_create(rip_store *st, const rip_store_run_new *n, int64_t *id,
     *id = run;
     *created = 1;
 out:
-    sqlite3_finalize(s);
+    rip_store_sql_end(st, s);
     if (own_tx) {
         if (rc)
             rip_store_rollback(st);
@@ -167,7 +167,7 @@ int rip_store_run_get(rip_store *st, int64_t id, rip_store_run **out)
     run->ended_ns = col_i64(s, 7);
     run->context = rip_store_sql_col_dup(ar, s, 8, &ok);
     run->detected_ns = col_i64(s, 9);
-    sqlite3_finalize(s);
+    rip_store_sql_end(st, s);
     s = NULL;
 
     rc = rip_store_sql_prep(st, "SELECT step, kind, action, state, position, attempts,"
@@ -216,7 +216,7 @@ int rip_store_run_get(rip_store *st, int64_t id, rip_store_run **out)
     else if (!ok)
         rc = rip_store_sqlite_fail(st, RIP_ENOMEM, "loading a run");
 out:
-    sqlite3_finalize(s);
+    rip_store_sql_end(st, s);
     if (own_tx)
         sqlite3_exec(rip_store_sqlite_db(st), "COMMIT", NULL, NULL, NULL);
     if (rc) {
@@ -248,7 +248,7 @@ int rip_store_run_set_state(rip_store *st, int64_t id, const char *state,
     rc = rip_store_sql_done(st, s, "changing a run's state");
     if (!rc && sqlite3_changes(rip_store_sqlite_db(st)) == 0)
         rc = rip_store_sqlite_fail(st, RIP_ENOTFOUND, "changing a run's state: no such run");
-    sqlite3_finalize(s);
+    rip_store_sql_end(st, s);
     return rc;
 }
 
@@ -312,7 +312,7 @@ int rip_store_step_update(rip_store *st, int64_t run, const char *step,
                  u->expect ? ": not in state " : ": no such step", u->expect ? u->expect : "");
         rc = rip_store_sqlite_fail(st, u->expect ? RIP_ERANGE : RIP_ENOTFOUND, what);
     }
-    sqlite3_finalize(s);
+    rip_store_sql_end(st, s);
     return rc;
 }
 
@@ -362,7 +362,7 @@ int rip_store_list_runs(rip_store *st, const rip_store_run_filter *f,
     }
     if (!rc && r != SQLITE_DONE)
         rc = rip_store_sqlite_fail(st, RIP_EIO, "listing runs");
-    sqlite3_finalize(s);
+    rip_store_sql_end(st, s);
     return rc;
 }
 
@@ -387,7 +387,7 @@ int rip_store_put_decision(rip_store *st, const rip_store_decision *d)
     rip_store_sql_bind_str(s, 7, d->channel);
     rip_store_sql_bind_str(s, 8, d->reason);
     rc = rip_store_sql_done(st, s, "recording a decision");
-    sqlite3_finalize(s);
+    rip_store_sql_end(st, s);
     return rc;
 }
 
@@ -414,6 +414,6 @@ int rip_store_put_notification(rip_store *st, const rip_store_notification *n,
     rc = rip_store_sql_done(st, s, "queueing a notification");
     if (!rc && id)
         *id = sqlite3_last_insert_rowid(rip_store_sqlite_db(st));
-    sqlite3_finalize(s);
+    rip_store_sql_end(st, s);
     return rc;
 }

@@ -99,6 +99,7 @@ struct rip_store {
     sqlite3 *rdb;
     sqlite3 *wdb;
     sqlite3_stmt *ins_event, *ins_raw, *ins_resource;   /* wdb's, writer thread only */
+    struct rip_store_sqlc *sqlc;   /* rdb's kept statements (store-sql.c) */
     char qmsg[512];        /* last failure of a caller-side call */
     const char *last;      /* qmsg or wmsg: what rip_store_errmsg() shows */
 
@@ -241,6 +242,11 @@ static int qfail(rip_store *st, int code, const char *what)
 sqlite3 *rip_store_sqlite_db(rip_store *st)
 {
     return st->rdb;
+}
+
+struct rip_store_sqlc **rip_store_sqlite_sqlc(rip_store *st)
+{
+    return &st->sqlc;
 }
 
 int rip_store_sqlite_fail(rip_store *st, int code, const char *what)
@@ -421,6 +427,7 @@ static void store_free(rip_store *st)
     sqlite3_finalize(st->ins_event);
     sqlite3_finalize(st->ins_raw);
     sqlite3_finalize(st->ins_resource);
+    rip_store_sql_cache_free(st);
     sqlite3_close(st->wdb);
     sqlite3_close(st->rdb);
     rip_buf_release(&st->batches[0].buf);
