@@ -271,6 +271,28 @@ static const err_case cases[] = {
         "refused\n"
       "warning: " F "4: channels.s.webhook_url: secret written in the file; prefer "
         "'webhook_url_env' (the name of an environment variable)\n" },
+    { "email channel",
+      "channels:\n  m:\n    kind: email\n    smtp_url: smtp://u:pw@mail.example:587\n"
+      "    from: \"a b@example.com\"\n    to: [ok@example.com, x@@example.com]\n"
+      "    username_env: RIPOSTE_TEST_SET_VAR\n    starttls: sometimes\n"
+      "    subject_prefix: \"x\\ty\"\n",
+      F "2: channels.m: give both 'username_env' and 'password_env', or neither\n"
+      F "4: channels.m.smtp_url: no credentials in the URL: use 'username_env' and "
+        "'password_env'\n"
+      F "5: channels.m.from: 'a b@example.com' is not an email address\n"
+      F "6: channels.m.to: 'x@@example.com' is not an email address\n"
+      F "8: channels.m.starttls: unknown starttls policy 'sometimes' (expected required, try, "
+        "off)\n"
+      F "9: channels.m.subject_prefix: at most 64 bytes of text on one line\n" },
+    { "email: starttls off with a password is a warning",
+      "channels:\n  m:\n    kind: email\n    smtp_url: smtp://mail.example.com:25\n"
+      "    from: r@example.com\n    to: s@example.com\n    username_env: RIPOSTE_TEST_SET_VAR\n"
+      "    password_env: RIPOSTE_TEST_SET_VAR\n    starttls: off\n"
+      "  local:\n    kind: email\n    smtp_url: smtp://127.0.0.1:25\n"
+      "    from: r@example.com\n    to: s@example.com\n    username_env: RIPOSTE_TEST_SET_VAR\n"
+      "    password_env: RIPOSTE_TEST_SET_VAR\n    starttls: off\n",
+      "warning: " F "9: channels.m.starttls: 'off' sends the SMTP password unencrypted over "
+        "the network\n" },
     { "protect_tag",
       "aws:\n  protect_tag: novalue\n",
       F "2: aws.protect_tag: expected KEY=VALUE such as riposte:protected=true, found "

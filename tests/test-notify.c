@@ -1082,10 +1082,10 @@ static void test_deliver(void)
     rip_pagerduty_cfg pd = { url("/v2/enqueue"), "R0UT1NGKEY0123456789abcdefabcdef", 5000, 0 };
     rip_webhook_cfg wh = { url("/hook/SECRETPATH"), "whsec", 5000, 0 };
     rip_notify_channel chans[] = {
-        { "secops", RIP_NOTIFY_SLACK, &slack, NULL, NULL, NULL },
-        { "oncall", RIP_NOTIFY_PAGERDUTY, NULL, NULL, &pd, NULL },
-        { "audit", RIP_NOTIFY_WEBHOOK, NULL, NULL, NULL, &wh },
-        { "broken", RIP_NOTIFY_SLACK, &broken, "C0OTHER", NULL, NULL },
+        { "secops", RIP_NOTIFY_SLACK, &slack, NULL, NULL, NULL, NULL },
+        { "oncall", RIP_NOTIFY_PAGERDUTY, NULL, NULL, &pd, NULL, NULL },
+        { "audit", RIP_NOTIFY_WEBHOOK, NULL, NULL, NULL, &wh, NULL },
+        { "broken", RIP_NOTIFY_SLACK, &broken, "C0OTHER", NULL, NULL, NULL },
     };
     lock_count locks = { 0, 0, 0 };
     rip_notify_channels ch = { .v = chans, .n = 4, .default_name = "secops",

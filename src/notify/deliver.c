@@ -1,5 +1,5 @@
-/* deliver.c — the notification outbox to Slack, PagerDuty and webhooks
- * (deliver.h).
+/* deliver.c — the notification outbox to Slack, PagerDuty, webhooks and
+ * email (deliver.h).
  *
  * One call reads the due rows first (copied into an arena: the network is
  * never touched while a statement is open on the store), then sends them
@@ -25,6 +25,7 @@ const char *rip_notify_kind_name(rip_notify_kind k)
     case RIP_NOTIFY_SLACK: return "slack";
     case RIP_NOTIFY_PAGERDUTY: return "pagerduty";
     case RIP_NOTIFY_WEBHOOK: return "webhook";
+    case RIP_NOTIFY_EMAIL: return "email";
     }
     return "?";
 }
@@ -143,7 +144,18 @@ int rip_notify_send(const rip_notify_channel *c, const rip_store_notification_ro
             snprintf(err, errcap, "pagerduty: %s", rip_strerror(rc));
             break;
         }
-        rip_pagerduty_event_in ev = { "trigger", key, row->message, row->severity, "riposte",
+        /* An incident's life from its routes (server/route.h): opened
+         * triggers, acknowledged acknowledges, contained and resolved
+         * resolve the page; everything else triggers. */
+        const char *action = "trigger";
+        if (row->step && !strncmp(row->step, "incident:", 9)) {
+            const char *what = row->step + 9;
+            if (!strcmp(what, "acknowledged"))
+                action = "acknowledge";
+            else if (!strcmp(what, "contained") || !strcmp(what, "resolved"))
+                action = "resolve";
+        }
+        rip_pagerduty_event_in ev = { action, key, row->message, row->severity, "riposte",
                                       body.ptr };
         rc = rip_pagerduty_event(c->pagerduty, &ev, err, errcap);
         break;
@@ -161,6 +173,15 @@ int rip_notify_send(const rip_notify_channel *c, const rip_store_notification_ro
         rc = rip_webhook_post(c->webhook, body.ptr, body.len, now_ns / 1000000000LL, err,
                               errcap);
         break;
+    case RIP_NOTIFY_EMAIL: {
+        if (!c->email) {
+            snprintf(err, errcap, "email channel '%s' has no configuration", c->name);
+            break;
+        }
+        rip_email_content m = { row, NULL, NULL };
+        rc = rip_email_notify(c->email, &m, now_ns / 1000000000LL, err, errcap);
+        break;
+    }
     default:
         snprintf(err, errcap, "channel '%s' has an unknown kind", c->name);
         break;
@@ -222,12 +243,14 @@ static int on_row(void *ud, const rip_store_notification_row *row)
 }
 
 /* Marks one try, and on the FAIL_LIMIT-th failure adds the timeline entry,
- * in one transaction. */
+ * in one transaction. A permanent failure counts as the FAIL_LIMIT-th. */
 static int record(rip_store *st, const rip_store_notification_row *row,
-                  const rip_notify_channel *c, int ok, const char *err, int64_t now,
-                  rip_notify_stats *s)
+                  const rip_notify_channel *c, int ok, int permanent, const char *err,
+                  int64_t now, rip_notify_stats *s)
 {
     uint32_t attempts = row->attempts + 1;
+    if (!ok && permanent && attempts < RIP_NOTIFY_FAIL_LIMIT)
+        attempts = RIP_NOTIFY_FAIL_LIMIT;
     int rc = rip_store_begin(st);
     if (rc)
         return rc;
@@ -235,11 +258,16 @@ static int record(rip_store *st, const rip_store_notification_row *row,
                                      now);
     if (!rc && !ok && attempts == RIP_NOTIFY_FAIL_LIMIT && row->incident_id) {
         char text[512];
+        char times[48];
+        if (permanent)
+            snprintf(times, sizeof(times), "was refused (try %u)", row->attempts + 1);
+        else
+            snprintf(times, sizeof(times), "failed %u times", attempts);
         snprintf(text, sizeof(text),
-                 "notification %" PRId64 " to channel '%s'%s%s%s failed %u times: %s; "
+                 "notification %" PRId64 " to channel '%s'%s%s%s %s: %s; "
                  "riposte keeps trying every hour",
                  row->id, row->channel, c ? " (" : "", c ? rip_notify_kind_name(c->kind) : "",
-                 c ? ")" : "", attempts, err);
+                 c ? ")" : "", times, err);
         rip_buf det = RIP_BUF_INIT;
         rip_jw w;
         rip_jw_init(&w, &det);
@@ -256,7 +284,9 @@ static int record(rip_store *st, const rip_store_notification_row *row,
         rip_jw_key(&w, "channel");
         rip_jw_str(&w, row->channel);
         rip_jw_key(&w, "attempts");
-        rip_jw_u64(&w, attempts);
+        rip_jw_u64(&w, row->attempts + 1);
+        rip_jw_key(&w, "permanent");
+        rip_jw_bool(&w, permanent != 0);
         rip_jw_key(&w, "last_error");
         rip_jw_str(&w, err);
         rip_jw_obj_end(&w);
@@ -276,6 +306,29 @@ static int record(rip_store *st, const rip_store_notification_row *row,
         rc = rip_store_commit(st);
     if (rc)
         rip_store_rollback(st);
+    return rc;
+}
+
+/* An email with what the store knows of the row's incident and run (read
+ * under the store lock, sent without it). */
+static int send_email(rip_store *st, const rip_notify_channels *ch,
+                      const rip_notify_channel *c, const rip_store_notification_row *row,
+                      int64_t now, char *err, size_t errcap)
+{
+    if (!c->email)
+        return rip_notify_send(c, row, now, err, errcap);
+    rip_store_incident *inc = NULL;
+    rip_store_run *run = NULL;
+    if (ch->lock)
+        ch->lock(ch->lock_ud);
+    /* Without them the message still goes, with the row's own text. */
+    (void)rip_email_load(st, row, &inc, &run);
+    if (ch->unlock)
+        ch->unlock(ch->lock_ud);
+    rip_email_content m = { row, inc, run };
+    int rc = rip_email_notify(c->email, &m, now / 1000000000LL, err, errcap);
+    rip_store_incident_free(inc);
+    rip_store_run_free(run);
     return rc;
 }
 
@@ -306,7 +359,10 @@ int rip_notify_deliver(rip_store *st, const rip_notify_channels *ch, int64_t now
             snprintf(err, sizeof(err), "no channel named '%.64s' is configured", row->channel);
             sent = RIP_ENOTFOUND;
         } else {
-            sent = rip_notify_send(chan, row, now, err, sizeof(err));
+            sent = chan->kind == RIP_NOTIFY_EMAIL ? send_email(st, ch, chan, row, now, err,
+                                                               sizeof(err))
+                                                  : rip_notify_send(chan, row, now, err,
+                                                                    sizeof(err));
             if (sent && !*err)
                 snprintf(err, sizeof(err), "%s: %s", rip_notify_kind_name(chan->kind),
                          rip_strerror(sent));
@@ -318,7 +374,9 @@ int rip_notify_deliver(rip_store *st, const rip_notify_channels *ch, int64_t now
             s.delivered++;
         if (ch->lock)
             ch->lock(ch->lock_ud);
-        rc = record(st, row, chan, !sent, err, now, &s);
+        /* Email says RIP_EINVAL for a permanent refusal (SMTP 5xx). */
+        int permanent = sent == RIP_EINVAL && chan && chan->kind == RIP_NOTIFY_EMAIL;
+        rc = record(st, row, chan, !sent, permanent, err, now, &s);
         if (ch->unlock)
             ch->unlock(ch->lock_ud);
     }

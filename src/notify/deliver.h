@@ -2,8 +2,8 @@
  *
  * Notify steps and escalations queue rows in the store's `notifications`
  * table in the transaction of the step (respond/engine.c). This module
- * sends them, by the row's channel name, to a configured Slack, PagerDuty
- * or webhook channel, and records each try on the row.
+ * sends them, by the row's channel name, to a configured Slack, PagerDuty,
+ * webhook or email channel, and records each try on the row.
  *
  * Invariants
  *   - Delivery is at least once: a row is marked delivered after its
@@ -16,6 +16,10 @@
  *     RIP_NOTIFY_FAIL_LIMIT-th try fails an incident timeline entry of kind
  *     "notification_failed" says so (once). Tries go on after that at the
  *     longest backoff, so a channel that comes back still gets the message.
+ *     An email refused permanently (SMTP 5xx: rip_email_send() returns
+ *     RIP_EINVAL) counts as the RIP_NOTIFY_FAIL_LIMIT-th try at once: the
+ *     timeline entry comes with the first refusal, and the row waits the
+ *     long backoffs from there, still kept and still tried.
  *   - The store is used from the calling thread only (store.h).
  */
 #ifndef RIPOSTE_NOTIFY_DELIVER_H
@@ -24,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "notify/email.h"
 #include "notify/pagerduty.h"
 #include "notify/slack.h"
 #include "notify/webhook.h"
@@ -37,9 +42,10 @@ typedef enum rip_notify_kind {
     RIP_NOTIFY_SLACK = 1,
     RIP_NOTIFY_PAGERDUTY,
     RIP_NOTIFY_WEBHOOK,
+    RIP_NOTIFY_EMAIL,
 } rip_notify_kind;
 
-/* "slack", "pagerduty", "webhook"; "?" otherwise. */
+/* "slack", "pagerduty", "webhook", "email"; "?" otherwise. */
 const char *rip_notify_kind_name(rip_notify_kind k);
 
 /* A named channel: what a notify step's `channel:` names. Borrowed. */
@@ -50,6 +56,7 @@ typedef struct rip_notify_channel {
     const char *slack_channel;      /* or to this channel when not NULL */
     const rip_pagerduty_cfg *pagerduty;
     const rip_webhook_cfg *webhook;
+    const rip_email_cfg *email;
 } rip_notify_channel;
 
 typedef struct rip_notify_channels {

@@ -19,6 +19,7 @@
 #include "cloud/action-safety.h"
 #include "correlate/incident.h"
 #include "respond/playbook.h"
+#include "server/sns.h"
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -61,7 +62,7 @@ typedef struct cf_diag {
 #define CF_MAX_HELD 4096
 
 static const char *const sync_names[] = { "normal", "full" };
-static const char *const source_kind_names[] = { "sqs", "http" };
+static const char *const source_kind_names[] = { "sqs", "http", "sns" };
 static const char *const channel_kind_names[] = { "slack", "pagerduty", "webhook", "email" };
 static const char *const route_mode_names[] = { "auto", "approve" };
 static const char *const role_names[] = { "viewer", "responder", "admin" };
@@ -73,7 +74,7 @@ const char *rip_config_sync_name(rip_config_sync v)
 
 const char *rip_source_kind_name(rip_source_kind v)
 {
-    return (unsigned)v < 2 ? source_kind_names[v] : "?";
+    return (unsigned)v < 3 ? source_kind_names[v] : "?";
 }
 
 const char *rip_channel_kind_name(rip_channel_kind v)
@@ -718,6 +719,39 @@ static void check_dup(cf_ctx *c, const char *what, const char *base, uint32_t i,
     }
 }
 
+/* The keys of a source of kind sns (POST /v1/sns): the topics it takes,
+ * the URLs it may fetch, how old a message may be. */
+static void parse_sns_source(cf_ctx *c, const yt_node *m, const char *path,
+                             rip_config_source *src)
+{
+    const yt_node *x;
+    char why[256];
+    if ((x = need(c, m, "topics", m->line, path, "an sns source")) &&
+        strs(c, x, yf_path(&c->yf, path, "topics"), &src->topics) == 0) {
+        for (size_t i = 0; i < src->topics.n; i++)
+            if (strncmp(src->topics.v[i], "arn:", 4))
+                yf_err(&c->yf, x->line, yf_path(&c->yf, path, "topics"), "expected a topic "
+                       "ARN pattern (arn:aws:sns:REGION:ACCOUNT:NAME, wildcards allowed), "
+                       "found '%s'", src->topics.v[i]);
+    }
+    if ((x = yf_get(m, "cert_url_pattern")) &&
+        strs(c, x, yf_path(&c->yf, path, "cert_url_pattern"), &src->cert_url_patterns) == 0) {
+        for (size_t i = 0; i < src->cert_url_patterns.n; i++) {
+            const char *pat = src->cert_url_patterns.v[i];
+            if (rip_sns_pattern_check(pat, why, sizeof(why)))
+                yf_err(&c->yf, x->line, yf_path(&c->yf, path, "cert_url_pattern"), "%s, found "
+                       "'%s'", why, pat);
+            else if (!strncasecmp(pat, "http://", 7))
+                yf_warn(&c->yf, x->line, yf_path(&c->yf, path, "cert_url_pattern"), "'%s' "
+                        "allows plain http: whoever is on the path can replace the "
+                        "certificate (for tests only)", pat);
+        }
+    }
+    if ((x = yf_get(m, "max_age")))
+        yf_duration(&c->yf, x, yf_path(&c->yf, path, "max_age"), 60, 7 * 86400,
+                    &src->max_age_s);
+}
+
 static void parse_source(cf_ctx *c, const yt_node *m, uint32_t idx, rip_config_source *src)
 {
     static const char *const sqs_keys[] = {
@@ -725,22 +759,27 @@ static void parse_source(cf_ctx *c, const yt_node *m, uint32_t idx, rip_config_s
         "backoff_max", NULL,
     };
     static const char *const http_keys[] = { "kind", "name", "backoff_max", NULL };
+    static const char *const sns_keys[] = { "kind", "name", "topics", "cert_url_pattern",
+                                            "max_age", NULL };
     const char *path = item_path(c, "sources", m, "name", idx);
     src->line = m->line;
     src->wait_s = 20;
     src->max_messages = 10;
     src->visibility_timeout_s = 300;
     src->backoff_max_s = 300;
+    src->max_age_s = 3600;
     if (!item_map(c, m, path, "a source"))
         return;
     const yt_node *x;
     int kind = -1;
     if (!(x = yf_get(m, "kind")))
-        yf_err(&c->yf, m->line, path, "a source needs 'kind' (sqs or http)");
+        yf_err(&c->yf, m->line, path, "a source needs 'kind' (sqs, http or sns)");
     else
-        yf_pick(&c->yf, x, yf_path(&c->yf, path, "kind"), "kind", source_kind_names, 2, &kind);
+        yf_pick(&c->yf, x, yf_path(&c->yf, path, "kind"), "kind", source_kind_names, 3, &kind);
     if (kind == RIP_SOURCE_HTTP)
         yf_check_keys(&c->yf, m, path, http_keys, "an http source");
+    else if (kind == RIP_SOURCE_SNS)
+        yf_check_keys(&c->yf, m, path, sns_keys, "an sns source");
     else
         yf_check_keys(&c->yf, m, path, sqs_keys, kind == RIP_SOURCE_SQS ? "an sqs source" : NULL);
     src->kind = kind < 0 ? RIP_SOURCE_SQS : (rip_source_kind)kind;
@@ -748,6 +787,8 @@ static void parse_source(cf_ctx *c, const yt_node *m, uint32_t idx, rip_config_s
         src->name = name(c, x, yf_path(&c->yf, path, "name"));
     if ((x = yf_get(m, "backoff_max")))
         yf_duration(&c->yf, x, yf_path(&c->yf, path, "backoff_max"), 1, 3600, &src->backoff_max_s);
+    if (kind == RIP_SOURCE_SNS)
+        parse_sns_source(c, m, path, src);
     if (kind != RIP_SOURCE_SQS)
         return;
     if ((x = need(c, m, "queue_url", m->line, path, "an sqs source")))
@@ -790,7 +831,9 @@ static void parse_channel(cf_ctx *c, const yt_node *k, const yt_node *m, rip_cha
                                            NULL };
     static const char *const webhook_keys[] = { "kind", "url", "secret", "secret_env", NULL };
     static const char *const email_keys[] = { "kind", "smtp_url", "from", "to", "username_env",
-                                              "password_env", NULL };
+                                              "password_env", "starttls", "subject_prefix",
+                                              NULL };
+    static const char *const starttls_names[] = { "required", "try", "off" };
     static const char *const *const kind_keys[] = { slack_keys, pd_keys, webhook_keys,
                                                     email_keys };
     static const char *const kind_what[] = { "a slack channel", "a pagerduty channel",
@@ -858,20 +901,53 @@ static void parse_channel(cf_ctx *c, const yt_node *k, const yt_node *m, rip_cha
     case RIP_CHANNEL_EMAIL:
         if ((x = need(c, m, "smtp_url", k->line, path, "an email channel")))
             ch->smtp_url = url(c, x, yf_path(&c->yf, path, "smtp_url"), smtp_schemes);
+        const char *host = ch->smtp_url ? strstr(ch->smtp_url, "://") + 3 : NULL;
+        if (host && memchr(host, '@', strcspn(host, "/?#")))
+            yf_err(&c->yf, x->line, yf_path(&c->yf, path, "smtp_url"),
+                   "no credentials in the URL: use 'username_env' and 'password_env'");
         if ((x = need(c, m, "from", k->line, path, "an email channel")) &&
             (ch->from = yf_scalar(&c->yf, x, yf_path(&c->yf, path, "from"))) &&
-            !strchr(ch->from, '@'))
+            !rip_email_address_ok(ch->from))
             yf_err(&c->yf, x->line, yf_path(&c->yf, path, "from"),
                    "'%s' is not an email address", ch->from);
         if ((x = need(c, m, "to", k->line, path, "an email channel")) &&
             strs(c, x, yf_path(&c->yf, path, "to"), &ch->to) == 0) {
             for (size_t i = 0; i < ch->to.n; i++)
-                if (!strchr(ch->to.v[i], '@'))
+                if (!rip_email_address_ok(ch->to.v[i]))
                     yf_err(&c->yf, x->line, yf_path(&c->yf, path, "to"),
                            "'%s' is not an email address", ch->to.v[i]);
+            if (ch->to.n > RIP_EMAIL_MAX_RCPT)
+                yf_err(&c->yf, x->line, yf_path(&c->yf, path, "to"),
+                       "%zu recipients; at most %d", ch->to.n, RIP_EMAIL_MAX_RCPT);
         }
         secret(c, m, path, "username", false, &ch->username);
         secret(c, m, path, "password", false, &ch->password);
+        if (!yf_get(m, "username_env") != !yf_get(m, "password_env"))
+            yf_err(&c->yf, k->line, path, "give both 'username_env' and 'password_env', or "
+                   "neither");
+        if ((x = yf_get(m, "starttls"))) {
+            int v = 0;
+            if (yf_pick(&c->yf, x, yf_path(&c->yf, path, "starttls"), "starttls policy",
+                        starttls_names, 3, &v) == 0)
+                ch->starttls = (rip_email_starttls)(RIP_EMAIL_STARTTLS_REQUIRED + v);
+        }
+        if ((x = yf_get(m, "subject_prefix")) &&
+            (ch->subject_prefix = yf_scalar(&c->yf, x, yf_path(&c->yf, path,
+                                                               "subject_prefix")))) {
+            bool bad = strlen(ch->subject_prefix) > 64;
+            for (const char *p = ch->subject_prefix; *p; p++)
+                bad |= (unsigned char)*p < 0x20 || *p == 0x7f;
+            if (bad)
+                yf_err(&c->yf, x->line, yf_path(&c->yf, path, "subject_prefix"),
+                       "at most 64 bytes of text on one line");
+        }
+        /* (A loopback host is off by default: nothing leaves the machine.) */
+        rip_email_cfg loop = { .smtp_url = ch->smtp_url };
+        if (ch->smtp_url && ch->password.value && !strncmp(ch->smtp_url, "smtp://", 7) &&
+            ch->starttls == RIP_EMAIL_STARTTLS_OFF &&
+            rip_email_starttls_effective(&loop) != RIP_EMAIL_STARTTLS_OFF)
+            yf_warn(&c->yf, yf_get(m, "starttls")->line, yf_path(&c->yf, path, "starttls"),
+                    "'off' sends the SMTP password unencrypted over the network");
         break;
     }
 }

@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "cloud/aws-accounts.h"
+#include "notify/email.h"
 
 #define RIP_CONFIG_FILE_MAX ((size_t)1 << 20)
 #define RIP_CONFIG_MAX_DEPTH 12
@@ -50,7 +51,7 @@ typedef struct rip_config_strs {
 } rip_config_strs;
 
 typedef enum rip_config_sync { RIP_CONFIG_SYNC_NORMAL = 0, RIP_CONFIG_SYNC_FULL } rip_config_sync;
-typedef enum rip_source_kind { RIP_SOURCE_SQS = 0, RIP_SOURCE_HTTP } rip_source_kind;
+typedef enum rip_source_kind { RIP_SOURCE_SQS = 0, RIP_SOURCE_HTTP, RIP_SOURCE_SNS } rip_source_kind;
 typedef enum rip_channel_kind {
     RIP_CHANNEL_SLACK = 0,
     RIP_CHANNEL_PAGERDUTY,
@@ -66,7 +67,7 @@ enum {
     RIP_ROLE_ADMIN = 1u << 2,
 };
 
-/* "normal", "full"; "sqs", "http"; "slack", "pagerduty", "webhook",
+/* "normal", "full"; "sqs", "http", "sns"; "slack", "pagerduty", "webhook",
  * "email"; "auto", "approve". "?" for anything else. */
 const char *rip_config_sync_name(rip_config_sync v);
 const char *rip_source_kind_name(rip_source_kind v);
@@ -104,6 +105,10 @@ typedef struct rip_config_source {
     uint32_t max_messages;         /* SQS 1..10, default 10 */
     uint32_t visibility_timeout_s; /* SQS, default 300 */
     uint32_t backoff_max_s;        /* default 300 */
+    rip_config_strs topics;        /* SNS: TopicArn patterns accepted (at least one) */
+    rip_config_strs cert_url_patterns;   /* SNS: URLs that may be fetched (server/sns.h);
+                                            empty: rip_sns_default_url_patterns */
+    uint32_t max_age_s;            /* SNS: the oldest Timestamp taken, default 3600 */
 } rip_config_source;
 
 /* A secret: its value (resolved from the environment at load when env is
@@ -133,6 +138,8 @@ typedef struct rip_channel_config {
     const char *smtp_url, *from;
     rip_config_strs to;
     rip_config_secret_ref username, password;    /* env only */
+    rip_email_starttls starttls;         /* smtp://: default required, off on loopback */
+    const char *subject_prefix;          /* NULL: "[riposte]" */
 } rip_channel_config;
 
 typedef struct rip_config_tag_glob {

@@ -20,6 +20,8 @@
 #include "respond/engine.h"
 #include "respond/run-context.h"
 #include "server/http.h"
+#include "server/route.h"
+#include "server/source-sns.h"
 #include "server/source-sqs.h"
 #include "store/store.h"
 #include "util/err.h"
@@ -80,11 +82,13 @@ struct rip_server {
     rip_buf tls_cert, tls_key;  /* PEM text, when TLS is on */
     rip_sqs_poller *pollers[16];
     size_t npollers;
+    rip_sns_endpoint *sns;     /* POST /v1/sns; NULL without a source of kind sns */
     /* the channels the notification outbox is delivered to */
     rip_notify_channel *nchans;
     rip_slack_cfg *nslack;
     rip_pagerduty_cfg *npd;
     rip_webhook_cfg *nwh;
+    rip_email_cfg *nmail;
     rip_notify_channels outbox;
     message messages[MAX_MESSAGES];
     size_t nmessages;
@@ -158,24 +162,20 @@ typedef struct routed {
     const char *slack_channel; /* the first Slack channel of the routes */
 } routed;
 
+/* Matches inc against the routes: its account, finding types, severity,
+ * owner and its assets' tags from the inventory (server/route.h). When the
+ * incident has no owner yet, the first matching route with a team makes
+ * that team its owner (and says so on its timeline). */
 static void route_incident(rip_server *s, const rip_store_incident *inc, routed *out)
 {
     memset(out, 0, sizeof(*out));
-    const char *types[64];
-    size_t nt = 0;
-    const char *account = NULL;
-    for (size_t i = 0; i < inc->nfindings && nt < 64; i++) {
-        if (inc->findings[i].rule_id)
-            types[nt++] = inc->findings[i].rule_id;
-        if (!account)
-            account = inc->findings[i].account;
-    }
-    rip_route_subject sub = { .account = account, .finding_types = types,
-                              .nfinding_types = nt,
-                              .severity = rip_severity_rank(inc->row.severity),
-                              .owner = inc->row.owner };
-    size_t n = rip_config_routes_for(s->cfg, &sub, out->routes, 8);
+    rip_route_facts f;
+    if (rip_route_facts_build(s->st, inc, &f))
+        slog(s, "incident %" PRId64 ": its assets' tags are left out of routing: %s",
+             inc->row.id, rip_store_errmsg(s->st));
+    size_t n = rip_config_routes_for(s->cfg, &f.sub, out->routes, 8);
     out->nroutes = n < 8 ? n : 8;
+    const rip_config_route *team = NULL;
     for (size_t i = 0; i < out->nroutes; i++) {
         const rip_config_route *r = out->routes[i];
         if (r->mode == RIP_ROUTE_APPROVE)
@@ -183,7 +183,72 @@ static void route_incident(rip_server *s, const rip_store_incident *inc, routed 
         for (size_t k = 0; k < r->nchannels && !out->slack_channel; k++)
             if (r->channels[k]->kind == RIP_CHANNEL_SLACK)
                 out->slack_channel = r->channels[k]->name;
+        if (!team && r->team)
+            team = r;
     }
+    if (team && !inc->row.owner) {
+        char text[512];
+        snprintf(text, sizeof(text), "assigned to %s by route %s%s", team->team, team->name,
+                 f.assets ? " (from its assets' tags)" : "");
+        rip_store_incident_set set = { .owner = team->team };
+        rip_store_timeline_entry te = { .kind = "assigned", .actor = "riposte", .text = text };
+        int rc = rip_store_begin(s->st);
+        if (!rc)
+            rc = rip_store_incident_update(s->st, inc->row.id, &set);
+        if (!rc)
+            rc = rip_store_timeline_append(s->st, inc->row.id, &te, NULL);
+        if (!rc)
+            rc = rip_store_commit(s->st);
+        if (rc) {
+            rip_store_rollback(s->st);
+            slog(s, "incident %" PRId64 ": not assigned to %s: %s", inc->row.id, team->team,
+                 rip_store_errmsg(s->st));
+        } else {
+            slog(s, "incident %" PRId64 ": %s", inc->row.id, text);
+        }
+    }
+    rip_route_facts_release(&f);
+}
+
+/* Queues what is due of incident's life (opened, acknowledged, contained,
+ * resolved) for the non-Slack channels of its routes, once each
+ * (server/route.h). The caller holds the store lock. */
+static void notify_routes(rip_server *s, int64_t incident, const routed *r)
+{
+    rip_store_incident *inc = NULL;
+    if (!r->nroutes || rip_store_incident_get(s->st, incident, &inc))
+        return;
+    const char *events[4];
+    size_t nev = rip_route_events_due(inc, events);
+    size_t queued = 0;
+    int rc = rip_store_begin(s->st);
+    for (size_t i = 0; !rc && i < r->nroutes; i++)
+        for (size_t k = 0; !rc && k < r->routes[i]->nchannels; k++) {
+            const rip_channel_config *ch = r->routes[i]->channels[k];
+            if (ch->kind == RIP_CHANNEL_SLACK)
+                continue;   /* Slack has its own message, updated in place */
+            for (size_t e = 0; !rc && e < nev; e++)
+                if (!rip_route_notified(inc, ch->name, events[e])) {
+                    rc = rip_route_notify(s->st, inc, ch->name, events[e]);
+                    queued++;
+                    /* Seen by the next channel of the same name in another route. */
+                    if (!rc) {
+                        rip_store_incident_free(inc);
+                        inc = NULL;
+                        rc = rip_store_incident_get(s->st, incident, &inc);
+                    }
+                }
+        }
+    if (!rc && queued)
+        rc = rip_store_commit(s->st);
+    if (rc) {
+        rip_store_rollback(s->st);
+        slog(s, "incident %" PRId64 ": notifications for its routes not queued: %s", incident,
+             rip_store_errmsg(s->st));
+    } else if (!queued) {
+        rip_store_rollback(s->st);
+    }
+    rip_store_incident_free(inc);
 }
 
 /* May the routes start playbook name? (a route without a list: any) */
@@ -336,6 +401,12 @@ static void work_incident(rip_server *s, const job *j)
     }
     routed r;
     route_incident(s, inc, &r);
+    /* The message posted before a restart (or past MAX_MESSAGES) is on the
+     * incident's timeline. */
+    message posted = { .incident = j->incident };
+    bool have_posted = !message_for(s, j->incident) &&
+                       rip_route_slack_message(inc, posted.channel, sizeof(posted.channel),
+                                               posted.ts, sizeof(posted.ts));
     rip_engine *e = r.approve ? s->eng_approve : s->eng_auto;
     const rip_playbook_set *set = s->cfg->playbook_set;
     bool dry = s->cfg->safety.dry_run || !s->d.client;
@@ -360,6 +431,7 @@ static void work_incident(rip_server *s, const job *j)
             slog(s, "run %" PRId64 ": %s", run, rip_engine_errmsg(e));
     }
     rip_store_incident_free(inc);
+    notify_routes(s, j->incident, &r);
     view v;
     int vrc = build_view(s, j->incident, &v, false);
     pthread_mutex_unlock(&s->lock);
@@ -375,6 +447,12 @@ static void work_incident(rip_server *s, const job *j)
         v.si.channel = ch && ch->channel ? ch->channel : sc.channel;
         char ts[32] = "", chan[64] = "", err[512] = "";
         message *m = message_for(s, j->incident);
+        if (!m && have_posted && s->nmessages < MAX_MESSAGES) {
+            m = &s->messages[s->nmessages++];
+            *m = posted;
+        } else if (!m && have_posted) {
+            m = &posted;
+        }
         int rc = rip_slack_incident_blocks(&v.si, &body);
         if (!rc && m)
             rc = rip_slack_update(&sc, m->channel, m->ts, body.ptr, err, sizeof(err));
@@ -391,6 +469,13 @@ static void work_incident(rip_server *s, const job *j)
             pthread_mutex_unlock(&s->lock);
         } else {
             atomic_fetch_add(&s->m_slack_posts, 1);
+            if (!m && ts[0]) {
+                pthread_mutex_lock(&s->lock);
+                if (rip_route_slack_record(s->st, j->incident, chan, ts))
+                    slog(s, "incident %" PRId64 ": the Slack message's id is not kept: %s",
+                         j->incident, rip_store_errmsg(s->st));
+                pthread_mutex_unlock(&s->lock);
+            }
             if (!m && ts[0] && s->nmessages < MAX_MESSAGES) {
                 m = &s->messages[s->nmessages++];
                 m->incident = j->incident;
@@ -446,6 +531,16 @@ static void work_decide(rip_server *s, const job *j)
                     rip_json_doc_release(&d);
                 }
             }
+    }
+    if (incident && !rc) {
+        /* A press may have contained it: its routes' channels hear so. */
+        rip_store_incident *inc = NULL;
+        if (rip_store_incident_get(s->st, incident, &inc) == 0) {
+            routed r;
+            route_incident(s, inc, &r);
+            rip_store_incident_free(inc);
+            notify_routes(s, incident, &r);
+        }
     }
     view v;
     int vrc = incident ? build_view(s, incident, &v, true) : RIP_ENOTFOUND;
@@ -513,7 +608,8 @@ static int setup_outbox(rip_server *s)
     s->nslack = calloc(n ? n : 1, sizeof(*s->nslack));
     s->npd = calloc(n ? n : 1, sizeof(*s->npd));
     s->nwh = calloc(n ? n : 1, sizeof(*s->nwh));
-    if (!s->nchans || !s->nslack || !s->npd || !s->nwh)
+    s->nmail = calloc(n ? n : 1, sizeof(*s->nmail));
+    if (!s->nchans || !s->nslack || !s->npd || !s->nwh || !s->nmail)
         return RIP_ENOMEM;
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
@@ -548,8 +644,21 @@ static int setup_outbox(rip_server *s)
             };
             c->kind = RIP_NOTIFY_WEBHOOK;
             c->webhook = &s->nwh[i];
+        } else if (ch->kind == RIP_CHANNEL_EMAIL) {
+            s->nmail[i] = (rip_email_cfg){
+                .smtp_url = ch->smtp_url,
+                .from = ch->from,
+                .to = (const char *const *)ch->to.v,
+                .nto = ch->to.n,
+                .username = rip_config_secret(s->cfg, ch->username.value, ch->username.env),
+                .password = rip_config_secret(s->cfg, ch->password.value, ch->password.env),
+                .starttls = ch->starttls,
+                .subject_prefix = ch->subject_prefix,
+            };
+            c->kind = RIP_NOTIFY_EMAIL;
+            c->email = &s->nmail[i];
         } else {
-            continue;   /* email: not delivered yet (docs/SERVE.md) */
+            continue;
         }
         k++;
     }
@@ -755,6 +864,62 @@ static int sqs_ingest(void *ud, const char *name, const char *data, size_t len, 
     if (!rc && !*events && rejected)
         return RIP_EFORMAT;   /* nothing in it could be read: leave it to SQS */
     return rc;
+}
+
+/* A POST /v1/sns Notification's content is stored as POST /v1/events
+ * stores a body; the counts are the request's. */
+typedef struct sns_ctx {
+    rip_server *s;
+    int64_t received;
+    size_t events, rejected, incidents;
+} sns_ctx;
+
+static int sns_ingest(void *ud, const char *name, const char *data, size_t len, size_t *events)
+{
+    sns_ctx *c = ud;
+    size_t rejected = 0, n = 0;
+    int rc = ingest_data(c->s, name, data, len, c->received, events, &rejected, &n);
+    if (rc)
+        return rc;
+    c->events += *events;
+    c->rejected += rejected;
+    c->incidents += n;
+    return !*events && rejected ? RIP_EFORMAT : 0;
+}
+
+/* POST /v1/sns: the message's signature is its authentication; the checks
+ * and what each message type does are source-sns.h's. 200 only once a
+ * Notification's events are committed. */
+static void post_sns(rip_server *s, const rip_http_request *req, rip_http_response *resp)
+{
+    if (!s->sns) {
+        reply(resp, 404, "{\"error\":\"no source of kind sns is configured\"}");
+        return;
+    }
+    sns_ctx c = { .s = s, .received = now_ns() };
+    rip_sns_request r = { rip_http_header(req, "x-amz-sns-message-type"), req->body,
+                          req->body_len, req->remote, c.received, sns_ingest, &c };
+    rip_sns_outcome o;
+    rip_sns_endpoint_handle(s->sns, &r, &o);
+    if (o.log[0])
+        slog(s, "%s", o.log);
+    if (o.audit_action) {
+        rip_store_audit_new a = { .actor = o.status == 403 ? "sns:unverified" : "sns",
+                                  .action = o.audit_action, .target = "POST /v1/sns",
+                                  .detail = o.audit_detail };
+        pthread_mutex_lock(&s->lock);
+        rip_store_audit_append(s->st, &a, NULL);
+        pthread_mutex_unlock(&s->lock);
+    }
+    if (o.status != 200) {
+        rip_buf b = RIP_BUF_INIT;
+        rip_json_quote(&b, o.error, strlen(o.error));
+        reply(resp, o.status, "{\"error\":%s}", b.ptr);
+        rip_buf_release(&b);
+        return;
+    }
+    reply(resp, 200, "{\"type\":\"%s\",\"accepted\":%zu,\"rejected\":%zu,\"incidents\":%zu}",
+          rip_sns_type_name(o.type), c.events, c.rejected, c.incidents);
 }
 
 static void post_events(rip_server *s, const rip_http_request *req, rip_http_response *resp)
@@ -1047,6 +1212,8 @@ static void handle(void *ud, const rip_http_request *req, rip_http_response *res
         metrics(s, resp);
     else if (!strcmp(req->path, "/v1/events") && post)
         post_events(s, req, resp);
+    else if (!strcmp(req->path, "/v1/sns") && post)
+        post_sns(s, req, resp);
     else if (!strcmp(req->path, "/v1/slack/interactions") && post)
         slack_interaction(s, req, resp);
     else if (!strcmp(req->path, "/v1/incidents") && get)
@@ -1056,7 +1223,7 @@ static void handle(void *ud, const rip_http_request *req, rip_http_response *res
     else if (!strcmp(req->path, "/v1/approvals") && post)
         post_approval(s, req, resp);
     else if (!strcmp(req->path, "/v1/events") || !strcmp(req->path, "/v1/approvals") ||
-             !strcmp(req->path, "/v1/slack/interactions"))
+             !strcmp(req->path, "/v1/slack/interactions") || !strcmp(req->path, "/v1/sns"))
         reply(resp, 405, "{\"error\":\"method not allowed\"}");
     else
         reply(resp, 404, "{\"error\":\"no such endpoint\"}");
@@ -1219,6 +1386,14 @@ int rip_server_start(const rip_server_deps *deps, rip_server **out, char *err, s
             goto fail;
         }
     }
+    /* POST /v1/sns, when a source of kind sns says which topics it takes. */
+    for (size_t i = 0; i < s->cfg->nsources && !s->sns; i++)
+        if (s->cfg->sources[i].kind == RIP_SOURCE_SNS) {
+            rip_sns_endpoint_opts eo_sns = { .cfg = s->cfg, .timeout_ms = 5000,
+                                             .log = deps->log, .log_ud = deps->log_ud };
+            if (!(s->sns = rip_sns_endpoint_new(&eo_sns)))
+                slog(s, "POST /v1/sns: out of memory; the endpoint answers 404");
+        }
     rip_http_opts ho = {
         .host = s->cfg->server.listen_host,
         .port = s->cfg->server.listen_port,
@@ -1269,12 +1444,14 @@ int rip_server_start(const rip_server_deps *deps, rip_server **out, char *err, s
     *out = s;
     return 0;
 fail:
+    rip_sns_endpoint_free(s->sns);
     wipe_buf(&s->tls_key);
     rip_buf_release(&s->tls_cert);
     free(s->nchans);
     free(s->nslack);
     free(s->npd);
     free(s->nwh);
+    free(s->nmail);
     rip_engine_free(s->eng_auto);
     rip_engine_free(s->eng_approve);
     rip_detector_free(s->det);
@@ -1299,6 +1476,7 @@ static void server_stop(rip_server *s, unsigned drain_ms, int *keep_fd)
     if (keep_fd)
         *keep_fd = rip_http_quiesce(s->http);
     rip_http_stop(s->http, drain_ms);
+    rip_sns_endpoint_free(s->sns);
     /* The queued work is finished, then the worker ends. */
     pthread_mutex_lock(&s->qlock);
     s->stopping = 1;
@@ -1319,6 +1497,7 @@ static void server_stop(rip_server *s, unsigned drain_ms, int *keep_fd)
     free(s->nslack);
     free(s->npd);
     free(s->nwh);
+    free(s->nmail);
     free(s->jobs);
     pthread_mutex_destroy(&s->lock);
     pthread_mutex_destroy(&s->qlock);

@@ -9,6 +9,8 @@
  *   POST /v1/events            EventBridge events / GuardDuty, Security Hub
  *                              findings, CloudTrail records (API key in
  *                              X-API-Key, or a bearer token of a responder)
+ *   POST /v1/sns               an SNS subscription (source-sns.h; the message's
+ *                              signature, SignatureVersion 1 or 2)
  *   POST /v1/slack/interactions  button presses (Slack's v0 signature)
  *   GET  /v1/incidents, /v1/runs   JSON (bearer token, viewer)
  *   POST /v1/approvals         {"run","step","approve","reason"} (responder)

@@ -90,7 +90,23 @@ static int url_decode(rip_slice in, rip_buf *out)
     return 0;
 }
 
-static int fetch_and_ingest(rip_sqs_poller *p, rip_json_doc *d, const rip_json_node *rec)
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void content_log(rip_sqs_content *c, const char *fmt, ...)
+{
+    if (!c->log)
+        return;
+    char line[1024];
+    int n = snprintf(line, sizeof(line), "source %s: ", c->name);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+    va_end(ap);
+    c->log(c->log_ud, line);
+}
+
+static int fetch_and_ingest(rip_sqs_content *c, rip_json_doc *d, const rip_json_node *rec)
 {
     const rip_json_node *b = rip_json_path(rec, "s3.bucket.name");
     const rip_json_node *k = rip_json_path(rec, "s3.object.key");
@@ -107,14 +123,16 @@ static int fetch_and_ingest(rip_sqs_poller *p, rip_json_doc *d, const rip_json_n
         rip_aws_response resp;
         rip_aws_error err;
         rip_aws_response_init(&resp);
-        rc = rip_aws_rest(&p->client, "s3", "GET", path.ptr, NULL, NULL, 0, NULL, 0, &resp,
-                          &err);
-        if (rc) {
-            plog(p, "%s: GetObject failed: %s %s", name.ptr, err.code, err.message);
+        if (!c->client) {
+            rc = RIP_EIO;
+            content_log(c, "%s: no AWS client to fetch it with", name.ptr);
+        } else if ((rc = rip_aws_rest(c->client, "s3", "GET", path.ptr, NULL, NULL, 0, NULL, 0,
+                                      &resp, &err))) {
+            content_log(c, "%s: GetObject failed: %s %s", name.ptr, err.code, err.message);
         } else {
             size_t events = 0;
-            count(p, &p->stats.objects, 1);
-            rc = p->o.ingest(p->o.ud, name.ptr, resp.body.ptr, resp.body.len, &events);
+            c->objects++;
+            rc = c->ingest(c->ud, name.ptr, resp.body.ptr, resp.body.len, &events);
         }
         rip_aws_response_release(&resp);
     }
@@ -127,7 +145,7 @@ static int fetch_and_ingest(rip_sqs_poller *p, rip_json_doc *d, const rip_json_n
 
 /* One message's content: 0 when it was ingested (or needs nothing), so
  * that it may be deleted. */
-static int handle(rip_sqs_poller *p, const char *body, size_t len, int depth)
+static int handle(rip_sqs_content *c, const char *body, size_t len, int depth)
 {
     rip_json_doc d;
     rip_json_doc_init(&d, NULL);
@@ -149,7 +167,7 @@ static int handle(rip_sqs_poller *p, const char *body, size_t len, int depth)
         /* SNS around it. */
         rip_slice m = rip_json_str(&d, msg);
         rip_buf copy = RIP_BUF_INIT;
-        rc = rip_buf_add(&copy, m.ptr, m.len) ? RIP_ENOMEM : handle(p, copy.ptr, copy.len, 1);
+        rc = rip_buf_add(&copy, m.ptr, m.len) ? RIP_ENOMEM : handle(c, copy.ptr, copy.len, 1);
         rip_buf_release(&copy);
     } else if (ev && rip_json_is(ev, RIP_JSON_STRING) && rip_json_str_eq(ev, "s3:TestEvent")) {
         rc = 0;
@@ -157,16 +175,21 @@ static int handle(rip_sqs_poller *p, const char *body, size_t len, int depth)
                rip_json_str_eq(rip_json_get(first, "eventSource"), "aws:s3")) {
         rc = 0;
         RIP_JSON_EACH(r, recs) {
-            int one = fetch_and_ingest(p, &d, r);
+            int one = fetch_and_ingest(c, &d, r);
             if (one && !rc)
                 rc = one;
         }
     } else {
         size_t events = 0;
-        rc = p->o.ingest(p->o.ud, p->o.name, body, len, &events);
+        rc = c->ingest(c->ud, c->name, body, len, &events);
     }
     rip_json_doc_release(&d);
     return rc;
+}
+
+int rip_sqs_ingest_content(rip_sqs_content *c, const char *body, size_t len)
+{
+    return handle(c, body, len, 0);
 }
 
 static void *poll_main(void *ud)
@@ -220,8 +243,12 @@ static void *poll_main(void *ud)
                 count(p, &p->stats.received, 1);
                 rip_slice bs = rip_json_str(&doc, b);
                 rip_buf body = RIP_BUF_INIT;
-                int hrc = rip_buf_add(&body, bs.ptr, bs.len) ? RIP_ENOMEM
-                                                             : handle(p, body.ptr, body.len, 0);
+                rip_sqs_content content = { p->o.name, &p->client, p->o.ingest, p->o.ud,
+                                            p->o.log, p->o.log_ud, 0 };
+                int hrc = rip_buf_add(&body, bs.ptr, bs.len)
+                              ? RIP_ENOMEM
+                              : rip_sqs_ingest_content(&content, body.ptr, body.len);
+                count(p, &p->stats.objects, content.objects);
                 rip_buf_release(&body);
                 rip_slice ids = id ? rip_json_str(&doc, id) : RIP_SLICE_NULL;
                 if (hrc) {

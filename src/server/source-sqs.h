@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cloud/aws-http.h"
+
 typedef struct rip_sqs_poller rip_sqs_poller;
 
 /* Stores and detects data (a whole record or file): 0 once its events are
@@ -47,6 +49,27 @@ typedef struct rip_sqs_opts {
 typedef struct rip_sqs_stats {
     uint64_t received, deleted, objects, unreadable, errors;
 } rip_sqs_stats;
+
+/* One message's content as a poller reads it, for anything else that
+ * receives the same content (the SNS endpoint, source-sns.h, hands its
+ * verified Message here). */
+typedef struct rip_sqs_content {
+    const char *name;          /* the source's name: the data's name, the log's prefix */
+    rip_aws_client *client;    /* fetches S3 objects (one thread at a time); NULL: none */
+    rip_sqs_ingest_fn ingest;
+    void *ud;
+    void (*log)(void *ud, const char *line);
+    void *log_ud;
+    uint64_t objects;          /* out: S3 objects fetched and ingested */
+} rip_sqs_content;
+
+/* Ingests body (len bytes) as the list above says: an EventBridge event or
+ * any record as it is, each object of an S3 notification fetched and
+ * ingested, s3:TestEvent dropped, SNS unwrapped once. 0 when all of it was
+ * committed (or needs nothing); else RIP_ESYNTAX (not JSON), RIP_EINVAL (an
+ * S3 record without bucket or key), RIP_EIO (GetObject failed, logged), or
+ * what ingest returned (RIP_EFORMAT: nothing could be decoded). */
+int rip_sqs_ingest_content(rip_sqs_content *c, const char *body, size_t len);
 
 /* Starts polling. 0 and *out, or a negative RIP_E* with err. */
 int rip_sqs_start(const rip_sqs_opts *o, rip_sqs_poller **out, char *err, size_t errlen);
