@@ -676,9 +676,115 @@ static void test_corpus_panther(const char *corpus)
     rip_buf_release(&data);
 }
 
+/* ---- {"Records":[...]} record by record (decode_records_stream) ----
+ * The same input decoded with on_rollback set (the stream allowed) and
+ * without must give the same events and errors; what was delivered before
+ * a rollback is dropped, as `riposte scan` drops it. */
+
+typedef struct stream_run {
+    rip_buf text;
+    int rollbacks;
+    int streamed;     /* events whose document is the record alone */
+} stream_run;
+
+static int stream_on_event(void *ud, const rip_event *ev)
+{
+    stream_run *t = ud;
+    rip_buf line = RIP_BUF_INIT;
+    rip_jw w;
+    rip_jw_init(&w, &line);
+    rip_event_write_json(&w, ev, 1);
+    (void)rip_jw_finish(&w);
+    rip_buf_addf(&t->text, "event %llu %s\n", (unsigned long long)ev->input_index, line.ptr);
+    rip_buf_release(&line);
+    if (ev->doc && rip_json_root(ev->doc) == ev->raw)
+        t->streamed++;
+    return 0;
+}
+
+static void stream_on_error(void *ud, const rip_decode_error *e)
+{
+    stream_run *t = ud;
+    rip_buf_addf(&t->text, "error %llu %llu %llu %d %s\n", (unsigned long long)e->index,
+                 (unsigned long long)e->line, (unsigned long long)e->column, e->whole_input,
+                 e->reason);
+}
+
+static void stream_on_rollback(void *ud)
+{
+    stream_run *t = ud;
+    rip_buf_reset(&t->text);
+    t->streamed = 0;
+    t->rollbacks++;
+}
+
+static int stream_decode(const char *in, size_t len, bool stream, stream_run *t)
+{
+    rip_decoder dec;
+    rip_decoder_init(&dec, stream_on_event, stream_on_error, t, NULL);
+    if (stream)
+        dec.on_rollback = stream_on_rollback;
+    int rc = rip_decode_buffer(&dec, "t.json", in, len);
+    rip_decoder_release(&dec);
+    return rc;
+}
+
+static void test_stream(void)
+{
+    static const struct {
+        const char *name, *in;
+        int streamed, rollback;   /* expected: events streamed, a rollback */
+    } cases[] = {
+        { "compact records",
+          "{\"Records\":[{\"eventVersion\":\"1.08\",\"userIdentity\":{\"type\":\"IAMUser\"},"
+          "\"eventTime\":\"2026-11-01T10:00:00Z\",\"eventName\":\"StopLogging\"},"
+          "{\"eventName\":\"DescribeInstances\"}]}", 2, 0 },
+        { "pretty-printed records",
+          "\n{\n  \"Records\" : [\n    {\n      \"eventName\": \"GetObject\"\n    } ,\n"
+          "    { \"eventName\" : \"PutObject\" }\n  ]\n}\n", 2, 0 },
+        { "eventName escaped and inside a string value",
+          "{\"Records\":[{\"eventName\":\"Stop\\u004cogging\",\"requestParameters\":"
+          "{\"s\":\"{\\\"eventName\\\":\\\"StopLogging\\\"}\"}}]}", 1, 0 },
+        { "non-object and nested-container elements",
+          "{\"Records\":[1,\"x\",{\"Records\":[{\"eventName\":\"nested\"}]},{\"eventName\":\"A\"}]}", 1, 0 },
+        { "empty array", "{\"Records\":[]}", 0, 0 },
+        { "escaped key (not streamed)", "{\"Reco\\u0072ds\":[{\"eventName\":\"A\"}]}", 0, 0 },
+        { "malformed record after good ones",
+          "{\"Records\":[{\"eventName\":\"A\"},{\"eventName\":\"B\",\"eventTime\":\"bad\"},"
+          "{\"eventName\":\"C\",}]}", 0, 1 },
+        { "document cut short", "{\"Records\":[{\"eventName\":\"A\"},{\"eventName\":", 0, 1 },
+        { "another key after the array",
+          "{\"Records\":[{\"eventName\":\"A\"}],\"detail-type\":\"AWS API Call via CloudTrail\","
+          "\"detail\":{\"eventName\":\"B\"}}", 0, 1 },
+        { "data after the document", "{\"Records\":[{\"eventName\":\"A\"}]} {}", 0, 1 },
+        { "invalid UTF-8 in a later record",
+          "{\"Records\":[{\"eventName\":\"A\"},{\"eventName\":\"\xff\"}]}", 0, 1 },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        stream_run a = { RIP_BUF_INIT, 0, 0 }, b = { RIP_BUF_INIT, 0, 0 };
+        size_t len = strlen(cases[i].in);
+        int ra = stream_decode(cases[i].in, len, false, &a);
+        int rb = stream_decode(cases[i].in, len, true, &b);
+        CHECK(ra == rb && strcmp(a.text.ptr, b.text.ptr) == 0,
+              "stream: %s: same result record by record as whole%s%s%s%s", cases[i].name,
+              ra == rb && strcmp(a.text.ptr, b.text.ptr) == 0 ? "" : "\n--- whole:\n",
+              ra == rb && strcmp(a.text.ptr, b.text.ptr) == 0 ? "" : a.text.ptr,
+              ra == rb && strcmp(a.text.ptr, b.text.ptr) == 0 ? "" : "--- stream:\n",
+              ra == rb && strcmp(a.text.ptr, b.text.ptr) == 0 ? "" : b.text.ptr);
+        CHECK(b.streamed == cases[i].streamed && b.rollbacks == cases[i].rollback,
+              "stream: %s: %d events streamed (want %d), %d rollbacks (want %d)", cases[i].name,
+              b.streamed, cases[i].streamed, b.rollbacks, cases[i].rollback);
+        CHECK(a.rollbacks == 0 && a.streamed == 0, "stream: %s: not streamed without on_rollback",
+              cases[i].name);
+        rip_buf_release(&a.text);
+        rip_buf_release(&b.text);
+    }
+}
+
 int main(void)
 {
     test_time();
+    test_stream();
     test_base64();
     test_gunzip();
     test_shapes();

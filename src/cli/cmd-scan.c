@@ -80,6 +80,12 @@ typedef struct scan_worker {
     scan_file *cur;
     const char *path;
     int failed;           /* out of memory or similar: stop */
+    /* Where the current document's output started, for on_rollback(). */
+    struct {
+        size_t out, err, obs;
+        uint64_t events, hits, errors, regex_errors;
+    } mark;
+    uint64_t regex_rolled_back;   /* regex errors of dropped deliveries */
 } scan_worker;
 
 void cmd_scan_usage(FILE *out)
@@ -198,6 +204,42 @@ static void on_error(void *ud, const rip_decode_error *e)
     scan_worker *w = ud;
     w->cur->errors++;
     rip_cli_format_decode_error(&w->err, e);
+}
+
+/* Remembers where the current document's output starts. */
+static void scan_mark(scan_worker *w)
+{
+    rip_sigma_match_stats ms;
+    rip_sigma_matcher_stats(w->matcher, &ms);
+    w->mark.out = w->out.len;
+    w->mark.err = w->err.len;
+    w->mark.obs = w->obs.n;
+    w->mark.events = w->cur->events;
+    w->mark.hits = w->cur->hits;
+    w->mark.errors = w->cur->errors;
+    w->mark.regex_errors = ms.regex_errors;
+}
+
+/* The decoder delivered part of a document it then decoded again (or
+ * rejected) whole: forget what it delivered since scan_mark(). Nothing of
+ * it was published: a document's output is published when it is done. */
+static void on_rollback(void *ud)
+{
+    scan_worker *w = ud;
+    rip_sigma_match_stats ms;
+    w->out.len = w->mark.out;
+    w->out.ptr[w->out.len] = '\0';
+    w->err.len = w->mark.err;
+    w->err.ptr[w->err.len] = '\0';
+    for (size_t k = w->mark.obs; k < w->obs.n; k++)
+        free(w->obs.v[k]);
+    w->obs.n = w->mark.obs;
+    w->cur->events = w->mark.events;
+    w->cur->hits = w->mark.hits;
+    w->cur->errors = w->mark.errors;
+    rip_sigma_matcher_stats(w->matcher, &ms);
+    w->regex_rolled_back += ms.regex_errors - w->mark.regex_errors;
+    w->mark.regex_errors = ms.regex_errors;
 }
 
 static void corr_feed(scan_ctx *ctx, obs_list *obs);
@@ -361,6 +403,7 @@ static void scan_one(scan_worker *w, size_t i)
         }
         if (r == 0) {
             int gz = rip_input_is_gzip(w->data.ptr, w->data.len);
+            scan_mark(w);
             int dr = rip_decode_buffer(&w->dec, in->path, w->data.ptr, w->data.len);
             /* RIP_EFORMAT was already reported record by record. */
             if (dr < 0 && dr != RIP_EFORMAT && !w->failed)
@@ -403,6 +446,11 @@ static int worker_init(scan_worker *w, scan_ctx *ctx)
     rip_buf_init(&w->out, 0);
     rip_buf_init(&w->err, 0);
     rip_decoder_init(&w->dec, on_event, on_error, w, NULL);
+    /* Documents are decoded record by record (see decode.h); the variable
+     * turns it off, to compare the two paths. */
+    const char *no_stream = getenv("RIPOSTE_SCAN_NO_STREAM");
+    if (!no_stream || !*no_stream || !strcmp(no_stream, "0"))
+        w->dec.on_rollback = on_rollback;
     w->matcher = rip_sigma_matcher_new(ctx->rs);
     return w->matcher ? 0 : RIP_ENOMEM;
 }
@@ -759,7 +807,7 @@ int cmd_scan(int argc, char **argv)
             rip_sigma_match_stats ms;
             if (workers[t].matcher) {
                 rip_sigma_matcher_stats(workers[t].matcher, &ms);
-                regex_errors += ms.regex_errors;
+                regex_errors += ms.regex_errors - workers[t].regex_rolled_back;
             }
         }
         if (regex_errors)

@@ -23,14 +23,37 @@
 /* ------------------------------------------------------------------ */
 /* string table                                                        */
 
+/* ASCII 'A'-'Z' to lowercase in each byte of w, as sg_fold[] does byte by
+ * byte (bytes >= 0x80 are left alone). */
+static inline uint64_t fold8(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+    uint64_t seven = w & ~high;
+    uint64_t ge_a = seven + (0x80 - 'A') * ones;       /* high bit: byte >= 'A' */
+    uint64_t gt_z = seven + (0x80 - 'Z' - 1) * ones;   /* high bit: byte > 'Z' */
+    return w | (((ge_a & ~gt_z & ~w) & high) >> 2);
+}
+
+/* Eight bytes at a time: this hashes every event's eventName and
+ * eventSource for dispatch. fold: hash the key as if lowercased. */
 static uint32_t strhash(const char *s, size_t len, bool fold)
 {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < len; i++) {
-        h ^= fold ? sg_fold[(unsigned char)s[i]] : (unsigned char)s[i];
-        h *= 16777619u;
+    uint64_t h = 0x9E3779B97F4A7C15u ^ len;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        h = (h ^ (fold ? fold8(w) : w)) * 0xFF51AFD7ED558CCDu;
+        h ^= h >> 32;
     }
-    return h;
+    if (i < len) {
+        uint64_t w = 0;
+        memcpy(&w, s + i, len - i);
+        h = (h ^ (fold ? fold8(w) : w)) * 0xFF51AFD7ED558CCDu;
+        h ^= h >> 32;
+    }
+    h *= 0xC4CEB9FE1A85EC53u;
+    return (uint32_t)(h >> 32);
 }
 
 int sg_strtab_put(sg_strtab *t, const char *key, uint32_t val)

@@ -63,7 +63,7 @@ void rip_rec_fields(const rip_rec *r, const rip_json_node *obj, const char *cons
                 continue;
             if (esc ? rip_json_str_eq(k, names[i])
                     : (k->len == lens[i] && k->ptr[0] == names[i][0] &&
-                       memcmp(k->ptr, names[i], lens[i]) == 0)) {
+                       rip_json_bytes_eq(k->ptr, names[i], lens[i]))) {
                 out[i] = k + 1;
                 break;
             }
@@ -107,7 +107,7 @@ rip_slice rip_rec_node_str(const rip_rec *r, const rip_json_node *n)
     if (!n)
         return RIP_SLICE_NULL;
     if (n->type == RIP_JSON_STRING)
-        return rip_json_str(r->doc, n);
+        return n->flags & RIP_JSON_F_ESCAPED ? rip_json_str(r->doc, n) : rip_slice_make(n->ptr, n->len);
     if (n->type == RIP_JSON_NUMBER)
         return rip_slice_make(n->ptr, n->len);
     return RIP_SLICE_NULL;
@@ -407,7 +407,7 @@ static void key_set_fill(key_set *ks, const rip_json_node *o)
         for (size_t j = 0; j < n; j++) {
             const key_name *kn = esc ? &class_keys[j] : &class_keys[keys_by_len[k->len][j]];
             if (esc ? rip_json_str_eq(k, kn->name)
-                    : (kn->name[0] == k->ptr[0] && memcmp(kn->name, k->ptr, kn->len) == 0)) {
+                    : (kn->name[0] == k->ptr[0] && rip_json_bytes_eq(kn->name, k->ptr, kn->len))) {
                 if (!(ks->bits & B(kn->id))) {
                     ks->bits |= B(kn->id);
                     ks->val[kn->id] = k + 1;
@@ -517,30 +517,33 @@ static const char *json_type_name(const rip_json_node *n)
 static int decode_object(rip_rec *r, const rip_json_node *o);
 static int decode_value(rip_rec *r, const rip_json_node *v);
 
+/* Element i of a container whose cursor is r: one record. */
+static int decode_element(const rip_rec *r, const rip_json_node *el, uint64_t i, bool findings)
+{
+    rip_rec sub = *r;
+    sub.index = r->depth == 0 && r->line == 0 ? i : r->index;
+    sub.depth = r->depth + 1;
+    if (!rip_json_is(el, RIP_JSON_OBJECT))
+        return rip_rec_fail(&sub, "record is a JSON %s, not an object", json_type_name(el));
+    if (findings) {
+        rec_class c = classify(el);
+        rip_event ev;
+        rip_rec_event_init(&sub, &ev, el);
+        if (c == C_GUARDDUTY || c == C_GUARDDUTY_PASCAL)
+            return rip_decode_guardduty(&sub, el, &ev);
+        return rip_decode_asff(&sub, el, &ev);
+    }
+    return decode_object(&sub, el);
+}
+
 /* Elements of a container, each a record indexed by its position. */
 static int decode_elements(rip_rec *r, const rip_json_node *arr, bool findings)
 {
     uint64_t i = 0;
-    int rc;
     if (r->depth >= MAX_CONTAINER_DEPTH)
         return rip_rec_fail(r, "containers nested deeper than %d levels", MAX_CONTAINER_DEPTH);
     RIP_JSON_EACH(el, arr) {
-        rip_rec sub = *r;
-        sub.index = r->depth == 0 && r->line == 0 ? i : r->index;
-        sub.depth = r->depth + 1;
-        if (!rip_json_is(el, RIP_JSON_OBJECT)) {
-            rc = rip_rec_fail(&sub, "record is a JSON %s, not an object", json_type_name(el));
-        } else if (findings) {
-            rec_class c = classify(el);
-            rip_event ev;
-            rip_rec_event_init(&sub, &ev, el);
-            if (c == C_GUARDDUTY || c == C_GUARDDUTY_PASCAL)
-                rc = rip_decode_guardduty(&sub, el, &ev);
-            else
-                rc = rip_decode_asff(&sub, el, &ev);
-        } else {
-            rc = decode_object(&sub, el);
-        }
+        int rc = decode_element(r, el, i, findings);
         if (rc < 0)
             return rc;
         i++;
@@ -993,6 +996,116 @@ static bool nothing_usable(const rip_decoder *dec, const rip_decode_stats *befor
            dec->stats.skipped == before->skipped;
 }
 
+/* ---- {"Records":[...]} record by record ----
+ *
+ * A CloudTrail S3 object is one JSON document of a few hundred records.
+ * Parsing it whole and then walking it reads every record twice from far
+ * away (the document and its nodes are larger than the CPU's caches), so
+ * when the caller allows it (on_rollback set) such a document is parsed one
+ * element at a time, each element decoded and delivered while it is hot.
+ *
+ * The result must be the one of the whole-document path, which rejects the
+ * whole input when any byte of it is bad. So the stream gives up at the
+ * first thing it does not handle exactly like the whole-document path (a
+ * syntax error, a limit reached, another key after the array): the caller is
+ * told to drop what it received from this buffer (on_rollback), the
+ * decoder's own state is put back, and the document is decoded whole, which
+ * reports the problem as it always did. Only the shape {"Records":[...]}
+ * (whitespace allowed, the key unescaped, no other key) is streamed; that is
+ * the shape the whole-document path classifies as C_RECORDS without
+ * looking further. */
+
+static const char *skip_json_ws(const char *p, const char *end)
+{
+    while (p < end && is_space(*p))
+        p++;
+    return p;
+}
+
+/* 1 when the buffer was decoded here, 0 when the caller must decode it whole
+ * (nothing was delivered, or the caller was told to drop it), or the
+ * negative value of a callback. */
+static int decode_records_stream(rip_decoder *dec, const char *path, const char *data, size_t len)
+{
+    const char *p = data, *end = data + len;
+    const rip_json_limits lim = dec->doc.limits;
+    if (!dec->on_rollback || len > lim.max_size || lim.max_depth < 3 || lim.max_members < 1 ||
+        lim.max_nodes < 3)
+        return 0;
+    p = skip_json_ws(p, end);
+    if (p >= end || *p != '{')
+        return 0;
+    p = skip_json_ws(p + 1, end);
+    if ((size_t)(end - p) < 9 || memcmp(p, "\"Records\"", 9) != 0)
+        return 0;
+    p = skip_json_ws(p + 9, end);
+    if (p >= end || *p != ':')
+        return 0;
+    p = skip_json_ws(p + 1, end);
+    if (p >= end || *p != '[')
+        return 0;
+    p = skip_json_ws(p + 1, end);
+    if (p >= end)
+        return 0;
+
+    rip_decode_stats before = dec->stats;
+    int last_class = dec->last_class;
+    /* What the whole-document path does before the elements: the root is
+     * classified (C_RECORDS), then each element decoded with this cursor. */
+    rip_rec r = { .dec = dec, .doc = &dec->doc, .path = path };
+    uint64_t i = 0, nodes = 3;   /* the root, its key, the array */
+    int rc = 0;
+    bool ok = false;
+    dec->last_class = C_RECORDS;
+    /* An element sits two levels down: the same depth limit, counted from it. */
+    dec->doc.limits.max_depth = lim.max_depth - 2;
+    if (*p == ']') {
+        ok = true;
+    } else {
+        for (;;) {
+            size_t used = 0;
+            if (i >= lim.max_members)
+                break;
+            if (rip_json_parse_prefix(&dec->doc, p, (size_t)(end - p), &used, NULL) < 0)
+                break;
+            nodes += dec->doc.count;
+            if (nodes > lim.max_nodes)
+                break;
+            rc = decode_element(&r, rip_json_root(&dec->doc), i, false);
+            if (rc < 0)
+                break;
+            i++;
+            p += used;   /* past the element and the whitespace after it */
+            if (p < end && *p == ',') {
+                p = skip_json_ws(p + 1, end);
+                continue;
+            }
+            if (p < end && *p == ']')
+                ok = true;
+            break;
+        }
+    }
+    dec->doc.limits = lim;
+    if (rc < 0)
+        return rc;
+    if (ok) {
+        p = skip_json_ws(p + 1, end);
+        if (p < end && *p == '}')
+            p = skip_json_ws(p + 1, end);
+        else
+            ok = false;
+        ok = ok && p == end;
+    }
+    if (!ok) {
+        dec->stats = before;
+        dec->last_class = last_class;
+        if (i > 0)   /* elements were delivered (events or record errors) */
+            dec->on_rollback(dec->ud);
+        return 0;
+    }
+    return 1;
+}
+
 int rip_decode_buffer(rip_decoder *dec, const char *path, const char *data, size_t len)
 {
     rip_decode_stats before = dec->stats;
@@ -1024,6 +1137,11 @@ int rip_decode_buffer(rip_decoder *dec, const char *path, const char *data, size
     if (s == len)
         return 0;   /* empty input: nothing to decode, nothing wrong */
 
+    rc = decode_records_stream(dec, path, data, len);
+    if (rc < 0)
+        return rc;
+    if (rc > 0)
+        return nothing_usable(dec, &before) ? RIP_EFORMAT : 0;
     rc = rip_json_parse(&dec->doc, data, len, &jerr);
     if (rc == 0) {
         rip_rec r = { .dec = dec, .doc = &dec->doc, .path = path };

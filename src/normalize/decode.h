@@ -42,6 +42,8 @@ typedef struct rip_decode_stats {
 /* Return a negative value from on_event to stop decoding (propagated). */
 typedef int (*rip_event_fn)(void *ud, const rip_event *ev);
 typedef void (*rip_decode_error_fn)(void *ud, const rip_decode_error *err);
+/* See rip_decoder.on_rollback. */
+typedef void (*rip_decode_rollback_fn)(void *ud);
 
 typedef struct rip_decoder {
     rip_event_fn on_event;
@@ -49,6 +51,15 @@ typedef struct rip_decoder {
     void *ud;
     rip_json_limits limits;
     size_t max_inflated;            /* cap on a gunzipped buffer (default 1 GiB) */
+    /* Optional (NULL by default). When set, rip_decode_buffer() may decode a
+     * {"Records":[...]} document record by record, delivering events and
+     * record errors before it has seen the end of the document. If the
+     * document then turns out to be one it must reject or decode otherwise,
+     * on_rollback is called once: the caller drops every event and record
+     * error it received during this rip_decode_buffer() call (they will be
+     * delivered again, or the input reported as a whole); the decoder's
+     * stats are already put back. Never called for NDJSON chunks. */
+    rip_decode_rollback_fn on_rollback;
     rip_decode_stats stats;         /* accumulated over every call */
     /* private */
     rip_json_doc doc;

@@ -178,10 +178,13 @@ static inline const char *scan_plain(const char *p, const char *end)
     return end;
 }
 
-/* Parses a string body starting after the opening quote. On success returns
- * the position of the closing quote and sets *escaped. On failure returns
- * NULL and sets *errat / *errmsg / *errcode. */
-static const char *scan_string(const char *p, const char *end, int *escaped,
+/* Parses a string body starting after the opening quote (or anywhere inside
+ * it, on a byte that is not yet validated). On success returns the position
+ * of the closing quote and sets *escaped when it saw an escape. On failure
+ * returns NULL and sets *errat / *errmsg / *errcode. The parser calls it only
+ * when scan_plain() stopped on something other than the closing quote, so it
+ * is kept out of line (the common string costs no call). */
+static __attribute__((noinline)) const char *scan_string(const char *p, const char *end, int *escaped,
                                const char **errat, const char **errmsg, int *errcode)
 {
     for (;;) {
@@ -327,15 +330,19 @@ static int grow_stack(rip_json_doc *d)
     return 0;
 }
 
-/* The stack holds two words per open container: its node index and its
- * member count so far. */
+/* The stack holds two words per open container: its node index and the
+ * member count its parent had when it was opened. */
 static int parse(rip_json_doc *d, const char *src, size_t len, int prefix,
                  size_t *consumed, rip_json_error *err)
 {
     const char *p = src, *end = src + len;
     const char *errat = NULL, *errmsg = NULL;
     int errcode = RIP_ESYNTAX;
-    uint32_t depth = 0, count = 0, newlines = 0;
+    uint32_t depth = 0, newlines = 0;
+    /* The innermost open container: its members so far and whether it is an
+     * object (kept here, not read back from the node array, on the hot path). */
+    uint32_t members = 0;
+    bool in_obj = false;
     int r;
 
     d->count = 0;
@@ -355,16 +362,17 @@ static int parse(rip_json_doc *d, const char *src, size_t len, int prefix,
     if (!d->stack && (r = grow_stack(d)) < 0)
         return fail(err, src, src, r, "out of memory");
 
-    rip_json_node *nodes = d->nodes;
-    uint32_t alloc = d->alloc;
+    /* Nodes are appended at nn (a pointer bump, no index arithmetic per
+     * node); their count is nn - nodes. */
+    rip_json_node *nodes = d->nodes, *nn = nodes, *nend = nodes + d->alloc;
     uint32_t *stack = d->stack;
     const uint32_t max_depth = d->limits.max_depth;
     const uint32_t max_members = d->limits.max_members;
 
 #define NEW_NODE(var)                                                   \
     do {                                                                \
-        if (unlikely(count >= alloc)) {                                 \
-            d->count = count;                                           \
+        if (unlikely(nn >= nend)) {                                     \
+            d->count = (uint32_t)(nn - nodes);                          \
             r = grow_nodes(d);                                          \
             if (r < 0) {                                                \
                 errat = p;                                              \
@@ -373,10 +381,11 @@ static int parse(rip_json_doc *d, const char *src, size_t len, int prefix,
                                          : "out of memory";             \
                 goto error;                                             \
             }                                                           \
+            nn = d->nodes + (nn - nodes);                               \
             nodes = d->nodes;                                           \
-            alloc = d->alloc;                                           \
+            nend = nodes + d->alloc;                                    \
         }                                                               \
-        var = &nodes[count++];                                          \
+        var = nn++;                                                     \
     } while (0)
 
 #define ERR(at, code, msg) \
@@ -389,21 +398,29 @@ static int parse(rip_json_doc *d, const char *src, size_t len, int prefix,
 value: {
         rip_json_node *n;
         uint8_t c = (uint8_t)*p;
-        switch (c) {
-        case '"': {
-            int esc = 0;
-            const char *q = scan_string(p + 1, end, &esc, &errat, &errmsg, &errcode);
-            if (!q)
-                goto error;
+        /* Strings first, outside the switch: most values are strings, and a
+         * compare predicts better than the switch's indirect jump. */
+        if (likely(c == '"')) {
+            uint8_t vflags = 0;
+            const char *q = scan_plain(p + 1, end);
+            if (unlikely(q >= end || *q != '"')) {
+                int esc = 0;
+                q = scan_string(q, end, &esc, &errat, &errmsg, &errcode);
+                if (!q)
+                    goto error;
+                if (esc)
+                    vflags = RIP_JSON_F_ESCAPED;
+            }
             NEW_NODE(n);
             n->ptr = p + 1;
             n->len = (uint32_t)(q - p - 1);
             n->skip = 1;
             n->type = RIP_JSON_STRING;
-            n->flags = esc ? RIP_JSON_F_ESCAPED : 0;
+            n->flags = vflags;
             p = q + 1;
             goto after_value;
         }
+        switch (c) {
         case '{':
         case '[':
             if (unlikely(depth >= max_depth))
@@ -420,8 +437,10 @@ value: {
             n->skip = 1;
             n->type = c == '{' ? RIP_JSON_OBJECT : RIP_JSON_ARRAY;
             n->flags = 0;
-            stack[depth * 2] = count - 1;
-            stack[depth * 2 + 1] = 1;   /* members started, counting this first one */
+            stack[depth * 2] = (uint32_t)(nn - nodes) - 1;
+            stack[depth * 2 + 1] = members;   /* the parent's, restored at close */
+            members = 1;                      /* members started, counting this first one */
+            in_obj = c == '{';
             depth++;
             p = skip_ws_nl(p + 1, end, &newlines);
             if (unlikely(p >= end))
@@ -504,17 +523,23 @@ value: {
 
 key: {
         /* p is at the opening quote of a key. */
-        int esc = 0;
-        const char *q = scan_string(p + 1, end, &esc, &errat, &errmsg, &errcode);
-        if (!q)
-            goto error;
+        uint8_t kflags = RIP_JSON_F_KEY;
+        const char *q = scan_plain(p + 1, end);
+        if (unlikely(q >= end || *q != '"')) {
+            int esc = 0;
+            q = scan_string(q, end, &esc, &errat, &errmsg, &errcode);
+            if (!q)
+                goto error;
+            if (esc)
+                kflags |= RIP_JSON_F_ESCAPED;
+        }
         rip_json_node *n;
         NEW_NODE(n);
         n->ptr = p + 1;
         n->len = (uint32_t)(q - p - 1);
         n->skip = 2;   /* fixed up when the value is a container */
         n->type = RIP_JSON_STRING;
-        n->flags = (uint8_t)(RIP_JSON_F_KEY | (esc ? RIP_JSON_F_ESCAPED : 0));
+        n->flags = kflags;
         p = q + 1;
         if (likely(p < end && *p == ':')) {
             p++;
@@ -537,15 +562,12 @@ after_value:
     if (depth == 0)
         goto done;
     {
-        uint32_t top = stack[(depth - 1) * 2];
-        uint32_t *members = &stack[(depth - 1) * 2 + 1];
         if (unlikely(p >= end || ws_table[(uint8_t)*p])) {
             p = skip_ws_nl(p, end, &newlines);
             if (p >= end)
-                ERR(p, RIP_ETRUNC, nodes[top].type == RIP_JSON_OBJECT ? "unterminated object"
-                                                                       : "unterminated array");
+                ERR(p, RIP_ETRUNC, in_obj ? "unterminated object" : "unterminated array");
         }
-        if (nodes[top].type == RIP_JSON_OBJECT) {
+        if (in_obj) {
             if (likely(*p == ',')) {
                 p++;
                 if (unlikely(p >= end || *p != '"')) {
@@ -555,7 +577,7 @@ after_value:
                     if (*p != '"')
                         ERR(p, RIP_ESYNTAX, "expected '\"' to start an object key");
                 }
-                if (unlikely(++*members > max_members))
+                if (unlikely(++members > max_members))
                     ERR(p, RIP_ELIMIT, "too many members in one array or object (member limit)");
                 goto key;
             }
@@ -569,7 +591,7 @@ after_value:
                 p = skip_ws_nl(p, end, &newlines);
             if (p >= end)
                 ERR(p, RIP_ETRUNC, "unterminated array");
-            if (unlikely(++*members > max_members))
+            if (unlikely(++members > max_members))
                 ERR(p, RIP_ELIMIT, "too many members in one array or object (member limit)");
             goto value;
         }
@@ -586,9 +608,11 @@ close: {
         if ((n->type == RIP_JSON_OBJECT) != (*p == '}'))
             ERR(p, RIP_ESYNTAX, n->type == RIP_JSON_OBJECT ? "expected '}' to close object"
                                                            : "expected ']' to close array");
-        n->skip = count - idx;
+        n->skip = (uint32_t)(nn - nodes) - idx;
         n->len = (uint32_t)(p + 1 - n->ptr);
-        if (depth > 0 && nodes[stack[(depth - 1) * 2]].type == RIP_JSON_OBJECT)
+        members = stack[depth * 2 + 1];
+        in_obj = depth > 0 && nodes[stack[(depth - 1) * 2]].type == RIP_JSON_OBJECT;
+        if (in_obj)
             nodes[idx - 1].skip = n->skip + 1;
         p++;
         goto after_value;
@@ -599,7 +623,7 @@ done:
     p = skip_ws(p, end);
     if (!prefix && p < end)
         ERR(p, RIP_ESYNTAX, "unexpected data after the JSON value");
-    d->count = count;
+    d->count = (uint32_t)(nn - nodes);
     d->src = src;
     d->srclen = (size_t)(p - src);
     if (consumed)
@@ -735,7 +759,7 @@ const rip_json_node *rip_json_getn(const rip_json_node *obj, const char *key, si
     const char first = key[0];
     RIP_JSON_EACH(k, obj) {
         if (likely(!(k->flags & RIP_JSON_F_ESCAPED))) {
-            if (k->len == keylen && k->ptr[0] == first && memcmp(k->ptr, key, keylen) == 0)
+            if (k->len == keylen && k->ptr[0] == first && rip_json_bytes_eq(k->ptr, key, keylen))
                 return k + 1;
         } else if (raw_eq_escaped(k->ptr, k->len, key, keylen)) {
             return k + 1;

@@ -126,6 +126,36 @@ uint32_t rip_json_count(const rip_json_node *n);
 #define RIP_JSON_EACH(c, parent) \
     for (const rip_json_node *c = (parent) + 1; c < (parent) + (parent)->skip; c += c->skip)
 
+/* n bytes of a and b are equal: memcmp() == 0 without the call, for the
+ * short keys of records (word compares; both must have n readable bytes). */
+static inline bool rip_json_bytes_eq(const char *a, const char *b, size_t n)
+{
+    if (n >= 8) {
+        uint64_t x, y;
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            __builtin_memcpy(&x, a + i, 8);
+            __builtin_memcpy(&y, b + i, 8);
+            if (x != y)
+                return false;
+        }
+        __builtin_memcpy(&x, a + n - 8, 8);
+        __builtin_memcpy(&y, b + n - 8, 8);
+        return x == y;
+    }
+    if (n >= 4) {
+        uint32_t x, y, u, v;
+        __builtin_memcpy(&x, a, 4);
+        __builtin_memcpy(&y, b, 4);
+        __builtin_memcpy(&u, a + n - 4, 4);
+        __builtin_memcpy(&v, b + n - 4, 4);
+        return x == y && u == v;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return false;
+    return true;
+}
+
 /* Object member by key (exact bytes after decoding), or NULL when absent
  * or obj is not an object. The value node is returned. */
 const rip_json_node *rip_json_get(const rip_json_node *obj, const char *key);
