@@ -6,6 +6,9 @@
  *
  * -Q with -d: only the queries, over DIR/store.db of an earlier run.
  * -o: only these of plain,store,e2e,queries (comma-separated; default all).
+ * -x: SQL run on the plain loader's database before it loads, to measure
+ *     what one part of the schema costs (e.g. -x 'DROP INDEX events_time');
+ *     repeatable: one plain load per -x, in turn, over the same rows.
  *
  * 1. Generates EVENTS (default 1,000,000) CloudTrail records as NDJSON in
  *    memory: IAM users and assumed-role sessions, access keys, source IPs,
@@ -292,7 +295,22 @@ static void fix_rows(rows *r)
 
 /* ---- the plain loader ---- */
 
-static int plain_load(const char *path, const rows *r, double *secs, char *cost, size_t costlen)
+/* The store's rule for event_resources.arn_indexed (store-sqlite.c
+ * arn_indexed(), migration 10): 1 when the ARN does not end with '/' or ':'
+ * followed by the resource id. */
+static int arn_indexed(rip_slice id, rip_slice arn)
+{
+    if (!arn.ptr)
+        return 0;
+    if (!id.ptr || arn.len <= id.len)
+        return 1;
+    char sep = arn.ptr[arn.len - id.len - 1];
+    return (sep != '/' && sep != ':') ||
+           (id.len && memcmp(arn.ptr + arn.len - id.len, id.ptr, id.len) != 0);
+}
+
+static int plain_load(const char *path, const rows *r, const char *pre_sql, double *secs,
+                      char *cost, size_t costlen)
 {
     rip_store *st = NULL;
     rip_store_error err;
@@ -309,6 +327,7 @@ static int plain_load(const char *path, const rows *r, double *secs, char *cost,
                          " PRAGMA cache_size = -131072; PRAGMA mmap_size = 268435456;"
                          " PRAGMA wal_autocheckpoint = 16384;",
                      NULL, NULL, NULL) != SQLITE_OK ||
+        (pre_sql && sqlite3_exec(db, pre_sql, NULL, NULL, NULL) != SQLITE_OK) ||
         sqlite3_prepare_v2(db,
             "INSERT INTO events (cloud, provider_id, time_ns, time, kind, format, account, region,"
             " actor_type, actor_arn, principal_id, user_name, access_key, session_issuer, mfa,"
@@ -320,7 +339,8 @@ static int plain_load(const char *path, const rows *r, double *secs, char *cost,
         sqlite3_prepare_v2(db, "INSERT INTO event_raw (event_id, raw, envelope)"
                                " VALUES (?1, ?2, NULL)", -1, &raw, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, "INSERT INTO event_resources (event_id, position, type,"
-                               " resource_id, arn) VALUES (?1, ?2, ?3, ?4, ?5)",
+                               " resource_id, arn, arn_indexed) VALUES (?1, ?2, ?3, ?4, ?5,"
+                               " ?6)",
                            -1, &res, NULL) != SQLITE_OK) {
         fprintf(stderr, "ingest-bench: plain loader: %s\n", sqlite3_errmsg(db));
         rc = RIP_EIO;
@@ -381,6 +401,10 @@ static int plain_load(const char *path, const rows *r, double *secs, char *cost,
             BINDR(3, e->resources[k].type);
             BINDR(4, e->resources[k].id);
             BINDR(5, e->resources[k].arn);
+            if (arn_indexed(e->resources[k].id, e->resources[k].arn))
+                sqlite3_bind_int(res, 6, 1);
+            else
+                sqlite3_bind_null(res, 6);
             if (sqlite3_step(res) != SQLITE_DONE)
                 goto fail;
             sqlite3_reset(res);
@@ -563,16 +587,25 @@ int main(int argc, char **argv)
     unsigned nq = 1000;
     const char *dir = NULL;
     const char *steps = "plain,store,e2e,queries";
+    const char *pre_sql[16] = { NULL };
+    size_t npre = 0;
     int opt, queries_only = 0;
-    while ((opt = getopt(argc, argv, "n:q:d:Qo:")) != -1) {
+    while ((opt = getopt(argc, argv, "n:q:d:Qo:x:")) != -1) {
         switch (opt) {
         case 'Q': queries_only = 1; break;
         case 'o': steps = optarg; break;
+        case 'x':
+            if (npre == sizeof(pre_sql) / sizeof(pre_sql[0])) {
+                fprintf(stderr, "ingest-bench: at most %zu -x\n", npre);
+                return 2;
+            }
+            pre_sql[npre++] = optarg;
+            break;
         case 'n': n = strtoull(optarg, NULL, 10); break;
         case 'q': nq = (unsigned)strtoul(optarg, NULL, 10); break;
         case 'd': dir = optarg; break;
         default:
-            fprintf(stderr, "usage: ingest-bench [-n EVENTS] [-q QUERIES] [-d DIR] [-Q] [-o STEPS]\n");
+            fprintf(stderr, "usage: ingest-bench [-n EVENTS] [-q QUERIES] [-d DIR] [-Q] [-o STEPS] [-x SQL]\n");
             return 2;
         }
     }
@@ -611,10 +644,20 @@ int main(int argc, char **argv)
     char cost[200];
     acks a = { 0 };
     if (want(steps, "plain")) {
-        if (plain_load(plain_db, &r, &plain_s, cost, sizeof(cost)) != 0)
-            return 1;
-        printf("plain loader:         %9.0f events/s  (%s; one INSERT per table,"
-               " one transaction, no acks)\n", (double)r.n / plain_s, cost);
+        /* One load per -x variant (or one plain load), each into a new file. */
+        for (size_t k = 0; k < (npre ? npre : 1); k++) {
+            static const char *const sfx[] = { "", "-wal", "-shm" };
+            for (size_t j = 0; j < 3; j++) {
+                char p[620];
+                snprintf(p, sizeof(p), "%s%s", plain_db, sfx[j]);
+                unlink(p);
+            }
+            if (plain_load(plain_db, &r, pre_sql[k], &plain_s, cost, sizeof(cost)) != 0)
+                return 1;
+            printf("plain loader:         %9.0f events/s  (%s; one INSERT per table,"
+                   " one transaction, no acks)%s%s\n", (double)r.n / plain_s, cost,
+                   pre_sql[k] ? " after " : "", pre_sql[k] ? pre_sql[k] : "");
+        }
     }
     if (want(steps, "store")) {
         if (store_load(store_db, &r, &store_s, &a, cost, sizeof(cost)) != 0)

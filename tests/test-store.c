@@ -187,10 +187,11 @@ static void test_schema(void)
     }
     CHECK(missing == 0, "schema: every table exists");
     CHECK(sql_int(path, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name IN"
-                        " ('events_time', 'events_access_key', 'events_actor_arn',"
+                        " ('events_access_key', 'events_actor_arn',"
                         " 'events_session_issuer', 'events_source_ip',"
-                        " 'event_resources_resource_id', 'event_resources_arn')") == 7,
-          "schema: the forensic indexes exist");
+                        " 'event_resources_resource_id', 'event_resources_arn')") == 6 &&
+              sql_int(path, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'events_time'") == 0,
+          "schema: the forensic indexes exist, events_time no more (version 10)");
     CHECK(sql_int(path, "SELECT COUNT(*) FROM schema_migrations") ==
               (long long)rip_store_nmigrations,
           "schema: schema_migrations has one row per migration");
@@ -234,7 +235,8 @@ static void test_migrate_old(void)
                                " '{\"x\":2}', 1);"
                                "INSERT INTO event_resources (event_id, type, resource_id, arn)"
                                " VALUES (2, 'AWS::S3::Bucket', 'b1', 'arn:aws:s3:::b1'),"
-                               " (2, 'AWS::S3::Bucket', 'b2', NULL)",
+                               " (2, 'AWS::S3::Bucket', 'b2', NULL),"
+                               " (1, 'X', 'x1', 'arn:aws:x:::y1'), (1, 'X', NULL, 'arn:x')",
              rip_store_migrations[0].name);
     if (rc == SQLITE_OK)
         rc = sql_exec(path, sql);
@@ -266,6 +268,10 @@ static void test_migrate_old(void)
                         " ((position = 0 AND resource_id = 'b1' AND arn = 'arn:aws:s3:::b1') OR"
                         " (position = 1 AND resource_id = 'b2' AND arn IS NULL))") == 2,
           "migrate: event resources keep their order as positions (version 7)");
+    CHECK(sql_int(path, "SELECT COUNT(*) FROM event_resources WHERE arn_indexed = 1") == 2 &&
+              sql_int(path, "SELECT COUNT(*) FROM event_resources WHERE event_id = 1 AND"
+                            " arn_indexed = 1") == 2,
+          "migrate: ARNs that do not end in their resource id are marked (version 10)");
 
     /* A schema newer than this riposte is refused. */
     sql_exec(path, "INSERT INTO schema_migrations VALUES (999, 'future', 1)");
@@ -593,6 +599,11 @@ static void test_queries(void)
           "arn:aws:ec2:us-east-1:111122223333:instance/i-0abc" },
         { "q4", t0 + 4 * s, "AKIAQ2", "arn:aws:iam::111122223333:user/bob", NULL, "198.51.100.9",
           NULL, "arn:aws:s3:::bucket-x" },
+        /* An id that is more than the ARN's last part, and one that is not
+         * a part of its ARN at all (migration 10: arn_indexed). */
+        { "q6", t0 + 6 * s, "AKIAQ9", NULL, NULL, NULL, "logs/2024/a.gz",
+          "arn:aws:s3:::bucket-y/logs/2024/a.gz" },
+        { "q7", t0 + 7 * s, "AKIAQ9", NULL, NULL, NULL, "sg-1", "arn:aws:ec2:::odd-sg-1" },
     };
     for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
         put_spec(st, &specs[i], NULL);
@@ -620,6 +631,19 @@ static void test_queries(void)
     CHECK(c.n == 2 && !strcmp(c.ids[0], "q3") && !strcmp(c.ids[1], "q5"), "query: resource id");
     c = run_query(st, RIP_STORE_BY_RESOURCE, "arn:aws:s3:::bucket-x", 0, 0, 0);
     CHECK(c.n == 2 && !strcmp(c.ids[0], "q2") && !strcmp(c.ids[1], "q4"), "query: resource ARN");
+    c = run_query(st, RIP_STORE_BY_RESOURCE,
+                  "arn:aws:ec2:us-east-1:111122223333:instance/i-0abc", 0, 0, 0);
+    CHECK(c.n == 1 && !strcmp(c.ids[0], "q5"), "query: resource ARN ending in its id");
+    c = run_query(st, RIP_STORE_BY_RESOURCE, "arn:aws:s3:::bucket-y/logs/2024/a.gz", 0, 0, 0);
+    CHECK(c.n == 1 && !strcmp(c.ids[0], "q6"), "query: resource ARN ending in a longer id");
+    c = run_query(st, RIP_STORE_BY_RESOURCE, "logs/2024/a.gz", 0, 0, 0);
+    CHECK(c.n == 1 && !strcmp(c.ids[0], "q6"), "query: resource id with slashes");
+    c = run_query(st, RIP_STORE_BY_RESOURCE, "arn:aws:ec2:::odd-sg-1", 0, 0, 0);
+    CHECK(c.n == 1 && !strcmp(c.ids[0], "q7") &&
+              sql_int(path, "SELECT COUNT(*) FROM event_resources WHERE arn_indexed = 1") == 2,
+          "query: resource ARN that does not end in its id (arn_indexed)");
+    c = run_query(st, RIP_STORE_BY_RESOURCE, "a.gz", 0, 0, 0);
+    CHECK(c.n == 0, "query: a resource is not found by a part of its id");
     c = run_query(st, RIP_STORE_BY_ACCESS_KEY, "AKIAQ1", 0, 0, 2);
     CHECK(c.n == 2 && !strcmp(c.ids[1], "q2"), "query: limit");
     c = run_query(st, RIP_STORE_BY_ACCESS_KEY, "AKIANONE", 0, 0, 0);
@@ -662,7 +686,7 @@ static void test_queries(void)
           "query: no value is RIP_EINVAL");
 
     uint64_t count = 0;
-    CHECK(rip_store_count_events(st, &count) == 0 && count == 5, "query: count_events");
+    CHECK(rip_store_count_events(st, &count) == 0 && count == 7, "query: count_events");
     rip_store_close(st);
 
     /* The forensic queries are answered from the indexes. */
@@ -696,6 +720,17 @@ static void test_queries(void)
     CHECK(plan_uses(path, "SELECT * FROM events WHERE source_ip = 'x' AND time_ns >= 5"
                           " ORDER BY time_ns, id", "events_source_ip"),
           "query: the source IP query uses events_source_ip");
+    /* rip_store_query_events()'s resource form (migration 10): by id, by the
+     * parts of an ARN as ids, and the marked ARNs by their partial index. */
+    static const char res_sql[] =
+        "SELECT * FROM events e WHERE e.id IN (SELECT r.event_id FROM event_resources r"
+        " WHERE r.resource_id = 'x' UNION ALL SELECT r.event_id FROM event_resources r"
+        " WHERE r.resource_id IN ('a', 'b') AND r.arn = 'x' UNION ALL SELECT r.event_id"
+        " FROM event_resources r WHERE r.arn = 'x' AND r.arn_indexed IS NOT NULL)";
+    CHECK(plan_uses(path, res_sql, "event_resources_resource_id") &&
+              plan_uses(path, res_sql, "event_resources_arn") &&
+              !plan_uses(path, res_sql, "SCAN"),
+          "query: the resource query uses event_resources_resource_id and _arn, no scan");
 
     /* Read-only stores answer queries and refuse writes. */
     rip_store_options ro;

@@ -301,6 +301,27 @@ const rip_store_migration rip_store_migrations[] = {
        * each failed try records when it was made. NULL: never tried. */
       "ALTER TABLE notifications ADD COLUMN last_attempt_ns BIGINT;" },
 
+    { 10, "lighter event indexes",
+      /* Ingest speed (issue 4): each index entry is a B-tree insert per
+       * event or resource, and event_resources' two indexes were a third of
+       * what a plain load of CloudTrail events costs. events_time answered
+       * no query of riposte's (every events query has a key). An ARN is
+       * nearly always found through resource_id, its last part (after the
+       * last '/' or ':', rip_rec_tail()): riposte looks an ARN up as
+       * resource_id = each part of it after a '/' or ':' AND arn = the ARN.
+       * Only the other rows, whose ARN does not end with '/' or ':' +
+       * resource_id, are marked arn_indexed = 1 and keep an ARN index
+       * entry (the writer decides; the SQL below marks the rows already
+       * stored). */
+      "DROP INDEX events_time;"
+      "DROP INDEX event_resources_arn;"
+      "ALTER TABLE event_resources ADD COLUMN arn_indexed INTEGER;"
+      "UPDATE event_resources SET arn_indexed = 1"
+      " WHERE arn IS NOT NULL AND (resource_id IS NULL OR"
+      " (substr(arn, -length(resource_id) - 1) <> ('/' || resource_id) AND"
+      " substr(arn, -length(resource_id) - 1) <> (':' || resource_id)));"
+      "CREATE INDEX event_resources_arn ON event_resources (arn)"
+      " WHERE arn_indexed IS NOT NULL;" },
 };
 
 const size_t rip_store_nmigrations =
