@@ -153,6 +153,65 @@ static void test_templates(void)
               RIP_ESYNTAX, "condition: an unquoted literal is a syntax error");
 }
 
+/* trigger.resource_tags and ${{ incident.resource_tags.KEY }} read the
+ * inventory: incident 5 (a port probe on i-0005) matches a playbook that
+ * wants env=prod* only once the inventory holds i-0005 with that tag. */
+static void test_resource_tags(rip_store *st)
+{
+    char dir[300], path[400];
+    snprintf(dir, sizeof(dir), "%s/pb-tags", tmpdir);
+    mkdir(dir, 0700);
+    snprintf(path, sizeof(path), "%s/prod-probe.yml", dir);
+    FILE *fp = fopen(path, "w");
+    if (!fp) {
+        CHECK(0, "write %s", path);
+        return;
+    }
+    fputs("name: prod-probe\n"
+          "trigger:\n"
+          "  finding_types: [\"Recon:EC2/PortProbeUnprotectedPort\"]\n"
+          "  resource_tags: {env: \"prod*\"}\n"
+          "steps:\n"
+          "  - id: tag\n"
+          "    action: ec2.tag\n"
+          "    params:\n"
+          "      resource_id: ${{ incident.entities.instance }}\n"
+          "      key: probed-team\n"
+          "      value: ${{ incident.resource_tags.team }}\n", fp);
+    fclose(fp);
+    rip_playbook_set *set = rip_playbook_set_new(NULL, NULL);
+    int lrc = rip_playbook_load_path(set, dir);
+    CHECK(lrc == 0 && rip_playbook_count(set) == 1, "a playbook with trigger.resource_tags loads");
+    rip_engine_opts o = { .st = st, .playbooks = set, .clock = clock_fn };
+    rip_engine *e = rip_engine_new(&o);
+    size_t started = 9;
+    CHECK(rip_engine_start_matching(e, 5, true, &started) == 0 && started == 0,
+          "resource_tags: no match while the inventory does not know the instance");
+    rip_store_asset a = { .cloud = "aws", .account = "111122223333", .region = "us-east-1",
+                          .type = "instance", .resource_id = "i-0005",
+                          .tags = "{\"env\":\"development\",\"team\":\"web\"}" };
+    CHECK(rip_store_put_asset(st, &a, NULL) == 0, "the instance, tagged env=development");
+    CHECK(rip_engine_start_matching(e, 5, true, &started) == 0 && started == 0,
+          "resource_tags: no match on env=development");
+    a.tags = "{\"env\":\"production\",\"team\":\"web\"}";
+    CHECK(rip_store_put_asset(st, &a, NULL) == 0, "the instance, now tagged env=production");
+    CHECK(rip_engine_start_matching(e, 5, true, &started) == 0 && started == 1,
+          "resource_tags: env=production matches env: prod* (%s)", rip_engine_errmsg(e));
+    int64_t r = run_for(st, 5);
+    rip_store_run *run = NULL;
+    CHECK(r > 0 && rip_store_run_get(st, r, &run) == 0 && run->context &&
+              strstr(run->context, "\"resource_tags\":{\"env\":\"production\",\"team\":\"web\"}"),
+          "the run's context holds the instance's tags (%s)", run && run->context ? run->context
+                                                                                  : "none");
+    rip_store_run_free(run);
+    char buf[2048];
+    CHECK(rip_engine_advance(e, r, NULL) == 0 &&
+              strstr(state_of(st, r, "tag", buf, sizeof(buf)), "succeeded"),
+          "the dry run plans its step (%s)", buf);
+    rip_engine_free(e);
+    rip_playbook_set_free(set);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof(tmpdir), "/tmp/riposte-engine-%d", (int)getpid());
@@ -315,6 +374,8 @@ int main(void)
     CHECK(rip_engine_advance_all(e, NULL, &open) == 0 && open == 2,
           "advance_all: only the escalated ssh run and the approve-all run stay open (%zu)",
           open);
+
+    test_resource_tags(st);
 
     rip_store_audit_check chk;
     int vrc = rip_store_audit_verify(st, &chk);

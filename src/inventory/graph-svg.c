@@ -1,5 +1,5 @@
 /* graph-svg.c — the topology as SVG, laid out by Graphviz (libgvc, dot
- * layout). See graph.h.
+ * layout), loaded on first use (gvc-load.h). See graph.h.
  *
  * The graph goes to Graphviz as dot text (rip_topology_dot(): every value
  * already escaped), and the SVG it returns is cut to its <svg> element so
@@ -10,10 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <graphviz/cgraph.h>
-#include <graphviz/gvc.h>
-
 #include "inventory/graph.h"
+#include "inventory/gvc-load.h"
 #include "util/err.h"
 
 static char last_msg[256];
@@ -30,6 +28,7 @@ static int keep_message(char *msg)
 int rip_topology_svg(const rip_topology *t, rip_buf *out, char *errmsg, size_t errcap)
 {
     rip_buf dot = RIP_BUF_INIT;
+    const rip_gvc_api *gv = NULL;
     GVC_t *gvc = NULL;
     Agraph_t *g = NULL;
     char *data = NULL;
@@ -39,28 +38,32 @@ int rip_topology_svg(const rip_topology *t, rip_buf *out, char *errmsg, size_t e
         errmsg[0] = '\0';
     if (rc < 0)
         goto out;
-    last_msg[0] = '\0';
-    agseterr(AGMAX);
-    agseterrf(keep_message);
     rc = RIP_EIO;
-    if (!(gvc = gvContext())) {
+    if (!(gv = rip_gvc())) {
+        snprintf(errmsg, errcap, "%s", rip_gvc_load_error());
+        goto out;
+    }
+    last_msg[0] = '\0';
+    gv->seterr(AGMAX);
+    gv->seterrf(keep_message);
+    if (!(gvc = gv->context())) {
         snprintf(errmsg, errcap, "graphviz: cannot create a context");
         goto out;
     }
-    if (!(g = agmemread(dot.ptr))) {
+    if (!(g = gv->memread(dot.ptr))) {
         snprintf(errmsg, errcap, "graphviz: the graph was refused: %s", last_msg);
         goto out;
     }
-    if (gvLayout(gvc, g, "dot") != 0) {
+    if (gv->layout(gvc, g, "dot") != 0) {
         snprintf(errmsg, errcap, "graphviz: dot layout failed: %s", last_msg);
         goto out;
     }
-    if (gvRenderData(gvc, g, "svg", &data, &len) != 0 || !data) {
+    if (gv->render_data(gvc, g, "svg", &data, &len) != 0 || !data) {
         snprintf(errmsg, errcap, "graphviz: SVG rendering failed: %s", last_msg);
-        gvFreeLayout(gvc, g);
+        gv->free_layout(gvc, g);
         goto out;
     }
-    gvFreeLayout(gvc, g);
+    gv->free_layout(gvc, g);
     const char *start = NULL, *end = NULL;
     for (const char *p = data; p + 4 <= data + len; p++)
         if (!memcmp(p, "<svg", 4)) {
@@ -100,12 +103,13 @@ int rip_topology_svg(const rip_topology *t, rip_buf *out, char *errmsg, size_t e
     }
 out:
     if (data)
-        gvFreeRenderData(data);
+        gv->free_render_data(data);
     if (g)
-        agclose(g);
+        gv->close(g);
     if (gvc)
-        gvFreeContext(gvc);
-    agseterrf(NULL);
+        gv->free_context(gvc);
+    if (gv)
+        gv->seterrf(NULL);
     rip_buf_release(&dot);
     return rc;
 }

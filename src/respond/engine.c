@@ -198,6 +198,18 @@ static char *detail(const rip_store_run *run, const char *step, const char *k1, 
 
 /* ---- starting runs ---- */
 
+/* inc's assets' tags from the inventory into *t (strings in ar), or NULL
+ * when they cannot be read: then the run goes on without them (logged). */
+static const rip_incident_tags *read_tags(rip_engine *e, const rip_store_incident *inc,
+                                          rip_arena *ar, rip_incident_tags *t)
+{
+    if (rip_incident_tags_read(e->o.st, inc, ar, t) == 0)
+        return t;
+    logf_(e, "incident %" PRId64 ": its assets' tags could not be read: %s", inc->row.id,
+          rip_store_errmsg(e->o.st));
+    return NULL;
+}
+
 int rip_engine_start(rip_engine *e, const rip_playbook *pb, int64_t incident, bool dry_run,
                      int64_t *run_id, int *created)
 {
@@ -213,15 +225,22 @@ int rip_engine_start(rip_engine *e, const rip_playbook *pb, int64_t incident, bo
     int rc = rip_store_incident_get(st, incident, &inc);
     if (rc)
         return store_fail(e, rc);
+    rip_arena tag_arena;
+    rip_arena_init(&tag_arena, 1u << 20);
+    rip_incident_tags *tagbuf = malloc(sizeof(*tagbuf));
+    const rip_incident_tags *tags = tagbuf ? read_tags(e, inc, &tag_arena, tagbuf) : NULL;
     rip_run_trigger trig;
-    rc = rip_run_match(pb, inc, &trig);
+    rc = rip_run_match(pb, inc, tags, &trig);
     if (!rc && !trig.matches && inc->nfindings) {
         /* Started by hand: the oldest finding stands for the trigger. */
         trig.finding_id = inc->findings[0].id;
         trig.time_ns = inc->findings[0].time_ns;
     }
     if (!rc)
-        rc = rip_run_context(st, inc, &trig, &ctx);
+        rc = rip_run_context(st, inc, &trig, tags, &ctx);
+    rip_arena_release(&tag_arena);
+    free(tagbuf);
+    tags = NULL;
     if (!rc && e->o.approve_all && ctx.len && ctx.ptr[ctx.len - 1] == '}') {
         /* Every action of this run waits for a press (a route's mode). */
         static const char tail[] = ",\"approve_all\":true}";
@@ -314,10 +333,14 @@ int rip_engine_start_matching(rip_engine *e, int64_t incident, bool dry_run, siz
     /* A merged or closed incident takes no new runs. */
     bool closed = !strcmp(inc->row.status, "resolved") || !strcmp(inc->row.status, "merged") ||
                   !strcmp(inc->row.status, "false_positive");
+    rip_arena tag_arena;
+    rip_arena_init(&tag_arena, 1u << 20);
+    rip_incident_tags *tagbuf = closed ? NULL : malloc(sizeof(*tagbuf));
+    const rip_incident_tags *tags = tagbuf ? read_tags(e, inc, &tag_arena, tagbuf) : NULL;
     for (size_t i = 0; !closed && !rc && i < rip_playbook_count(e->o.playbooks); i++) {
         const rip_playbook *pb = rip_playbook_at(e->o.playbooks, i);
         rip_run_trigger t;
-        rc = rip_run_match(pb, inc, &t);
+        rc = rip_run_match(pb, inc, tags, &t);
         if (rc || !t.matches)
             continue;
         int64_t run;
@@ -326,6 +349,8 @@ int rip_engine_start_matching(rip_engine *e, int64_t incident, bool dry_run, siz
         n += made ? 1 : 0;
     }
     rip_store_incident_free(inc);
+    rip_arena_release(&tag_arena);
+    free(tagbuf);
     if (started)
         *started = n;
     return rc;

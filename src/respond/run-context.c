@@ -45,8 +45,8 @@ static size_t detail_tags(const char *detail, char **tags, size_t max)
 }
 
 /* Does pb's trigger match findings [from, to) of inc? */
-static int match_findings(const rip_playbook *pb, const rip_store_incident *inc, size_t from,
-                          size_t to, int *out)
+static int match_findings(const rip_playbook *pb, const rip_store_incident *inc,
+                          const rip_pb_kv *rtags, size_t nrtags, size_t from, size_t to, int *out)
 {
     size_t n = to - from;
     const char **types = calloc(n ? n : 1, sizeof(char *));
@@ -81,6 +81,8 @@ static int match_findings(const rip_playbook *pb, const rip_store_incident *inc,
         .ntags = ntags,
         .severity = rip_severity_rank(inc->row.severity),
         .account = account,
+        .resource_tags = rtags,
+        .nresource_tags = nrtags,
     };
     *out = rip_playbook_matches(pb, &sub);
     for (size_t i = 0; i < ntags; i++)
@@ -90,16 +92,21 @@ static int match_findings(const rip_playbook *pb, const rip_store_incident *inc,
     return 0;
 }
 
-int rip_run_match(const rip_playbook *pb, const rip_store_incident *inc, rip_run_trigger *out)
+int rip_run_match(const rip_playbook *pb, const rip_store_incident *inc,
+                  const rip_incident_tags *tags, rip_run_trigger *out)
 {
     memset(out, 0, sizeof(*out));
-    int m = 0, rc = match_findings(pb, inc, 0, inc->nfindings, &m);
+    rip_pb_kv rtags[RIP_INCIDENT_TAGS_MAX];
+    size_t nrtags = 0;
+    for (size_t i = 0; tags && i < tags->n; i++)
+        rtags[nrtags++] = (rip_pb_kv){ tags->v[i].key, tags->v[i].value, 0 };
+    int m = 0, rc = match_findings(pb, inc, rtags, nrtags, 0, inc->nfindings, &m);
     if (rc || !m)
         return rc;
     out->matches = 1;
     /* The oldest finding that matches alone (findings are by time). */
     for (size_t i = 0; i < inc->nfindings; i++) {
-        rc = match_findings(pb, inc, i, i + 1, &m);
+        rc = match_findings(pb, inc, rtags, nrtags, i, i + 1, &m);
         if (rc)
             return rc;
         if (m) {
@@ -306,7 +313,7 @@ static int on_event(void *ud, const rip_store_event_row *row)
 }
 
 int rip_run_context(rip_store *st, const rip_store_incident *inc, const rip_run_trigger *trig,
-                    rip_buf *out)
+                    const rip_incident_tags *tags, rip_buf *out)
 {
     const rip_store_finding_row *tf = NULL;
     for (size_t i = 0; i < inc->nfindings; i++)
@@ -409,6 +416,15 @@ int rip_run_context(rip_store *st, const rip_store_incident *inc, const rip_run_
     rip_jw_obj_end(&w);
     rip_jw_key(&w, "resource_tags");
     rip_jw_obj_begin(&w);
+    for (size_t i = 0; tags && i < tags->n; i++) {
+        bool seen = false;
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = !strcmp(tags->v[k].key, tags->v[i].key);
+        if (seen)
+            continue;   /* the first asset's value of a key */
+        rip_jw_key(&w, tags->v[i].key);
+        rip_jw_str(&w, tags->v[i].value);
+    }
     rip_jw_obj_end(&w);
     rip_jw_key(&w, "trigger");
     rip_jw_obj_begin(&w);

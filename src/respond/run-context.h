@@ -37,6 +37,7 @@
 
 #include <stdint.h>
 
+#include "inventory/tags.h"
 #include "respond/playbook.h"
 #include "store/store.h"
 #include "util/buf.h"
@@ -49,14 +50,18 @@ typedef struct rip_run_trigger {
     int64_t time_ns;           /* its time: when the activity was detected */
 } rip_run_trigger;
 
-/* Matches pb's trigger against the loaded incident inc. 0, RIP_ENOMEM. */
+/* Matches pb's trigger against the loaded incident inc; tags are its
+ * assets' tags (inventory/tags.h) for the trigger's resource_tags filter,
+ * NULL when not read (then a playbook with that filter does not match).
+ * 0, RIP_ENOMEM. */
 int rip_run_match(const rip_playbook *pb, const rip_store_incident *inc,
-                  rip_run_trigger *out);
+                  const rip_incident_tags *tags, rip_run_trigger *out);
 
 /* Writes the context of incident inc for a run triggered by finding
  * trig (see rip_run_match) to out, reading member events from st for the
- * facts. 0, RIP_EIO (rip_store_errmsg()), RIP_ENOMEM. */
+ * facts; resource_tags are tags' (the first value of each key; NULL:
+ * none). 0, RIP_EIO (rip_store_errmsg()), RIP_ENOMEM. */
 int rip_run_context(rip_store *st, const rip_store_incident *inc,
-                    const rip_run_trigger *trig, rip_buf *out);
+                    const rip_run_trigger *trig, const rip_incident_tags *tags, rip_buf *out);
 
 #endif

@@ -1,8 +1,9 @@
-/* http.c — the HTTP server on libmicrohttpd (http.h). */
+/* http.c — the HTTP server on libmicrohttpd (http.h), loaded when the
+ * first server starts (mhd-load.h): a request or a server exists only once
+ * it is loaded, so the calls below go through the table unchecked. */
 #include "server/http.h"
 
 #include <arpa/inet.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -12,9 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "server/mhd-load.h"
 #include "util/err.h"
 
 struct rip_http_server {
+    const rip_mhd_api *mhd;
     struct MHD_Daemon *d;
     rip_http_opts o;
     uint16_t port;
@@ -31,13 +34,14 @@ typedef struct req_state {
 
 const char *rip_http_header(const rip_http_request *req, const char *name)
 {
-    return MHD_lookup_connection_value((struct MHD_Connection *)req->conn, MHD_HEADER_KIND, name);
+    return rip_mhd()->lookup_connection_value((struct MHD_Connection *)req->conn,
+                                              MHD_HEADER_KIND, name);
 }
 
 const char *rip_http_query(const rip_http_request *req, const char *name)
 {
-    return MHD_lookup_connection_value((struct MHD_Connection *)req->conn,
-                                       MHD_GET_ARGUMENT_KIND, name);
+    return rip_mhd()->lookup_connection_value((struct MHD_Connection *)req->conn,
+                                              MHD_GET_ARGUMENT_KIND, name);
 }
 
 void rip_http_add_header(rip_http_response *resp, const char *name, const char *value)
@@ -50,15 +54,16 @@ void rip_http_add_header(rip_http_response *resp, const char *name, const char *
     resp->nheaders++;
 }
 
-static enum MHD_Result send_plain(struct MHD_Connection *c, unsigned status, const char *json)
+static enum MHD_Result send_plain(const rip_mhd_api *mhd, struct MHD_Connection *c,
+                                  unsigned status, const char *json)
 {
     struct MHD_Response *r =
-        MHD_create_response_from_buffer(strlen(json), (void *)json, MHD_RESPMEM_PERSISTENT);
+        mhd->create_response_from_buffer(strlen(json), (void *)json, MHD_RESPMEM_PERSISTENT);
     if (!r)
         return MHD_NO;
-    MHD_add_response_header(r, "Content-Type", "application/json");
-    enum MHD_Result ret = MHD_queue_response(c, status, r);
-    MHD_destroy_response(r);
+    mhd->add_response_header(r, "Content-Type", "application/json");
+    enum MHD_Result ret = mhd->queue_response(c, status, r);
+    mhd->destroy_response(r);
     return ret;
 }
 
@@ -67,6 +72,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                   const char *upload, size_t *upload_size, void **con_cls)
 {
     rip_http_server *s = cls;
+    const rip_mhd_api *mhd = s->mhd;
     req_state *rs = *con_cls;
     (void)version;
     if (!rs) {
@@ -77,7 +83,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *con_cls = rs;
         atomic_fetch_add(&s->in_flight, 1);
         rs->counted = 1;
-        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+        const char *cl = mhd->lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
         if (cl && strtoull(cl, NULL, 10) > s->o.max_body)
             rs->too_large = 1;
         return MHD_YES;
@@ -91,10 +97,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     if (rs->too_large)
-        return send_plain(c, 413, "{\"error\":\"request body too large\"}");
+        return send_plain(mhd, c, 413, "{\"error\":\"request body too large\"}");
 
     const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        mhd->get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     char remote[INET6_ADDRSTRLEN + 8] = "?";
     if (ci && ci->client_addr) {
         const struct sockaddr *sa = ci->client_addr;
@@ -120,18 +126,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     resp.status = 200;
     rip_buf_init(&resp.body, 0);
     s->o.handler(s->o.ud, &req, &resp);
-    struct MHD_Response *r = MHD_create_response_from_buffer(
+    struct MHD_Response *r = mhd->create_response_from_buffer(
         resp.body.len, resp.body.ptr ? resp.body.ptr : (void *)"", MHD_RESPMEM_MUST_COPY);
     rip_buf_release(&resp.body);
     if (!r)
         return MHD_NO;
-    MHD_add_response_header(r, "Content-Type",
-                            resp.content_type ? resp.content_type : "application/json");
-    MHD_add_response_header(r, "Cache-Control", "no-store");
+    mhd->add_response_header(r, "Content-Type",
+                             resp.content_type ? resp.content_type : "application/json");
+    mhd->add_response_header(r, "Cache-Control", "no-store");
     for (size_t i = 0; i < resp.nheaders; i++)
-        MHD_add_response_header(r, resp.header_names[i], resp.header_values[i]);
-    enum MHD_Result ret = MHD_queue_response(c, (unsigned)resp.status, r);
-    MHD_destroy_response(r);
+        mhd->add_response_header(r, resp.header_names[i], resp.header_values[i]);
+    enum MHD_Result ret = mhd->queue_response(c, (unsigned)resp.status, r);
+    mhd->destroy_response(r);
     return ret;
 }
 
@@ -153,11 +159,17 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 
 int rip_http_start(const rip_http_opts *o, rip_http_server **out, char *err, size_t errlen)
 {
+    const rip_mhd_api *mhd = rip_mhd();
+    if (!mhd) {
+        snprintf(err, errlen, "%s", rip_mhd_load_error());
+        return RIP_EIO;
+    }
     rip_http_server *s = calloc(1, sizeof(*s));
     if (!s) {
         snprintf(err, errlen, "out of memory");
         return RIP_ENOMEM;
     }
+    s->mhd = mhd;
     s->o = *o;
     if (!s->o.max_body)
         s->o.max_body = (size_t)1 << 20;
@@ -216,15 +228,15 @@ int rip_http_start(const rip_http_opts *o, rip_http_server **out, char *err, siz
                                              (void *)o->tls_key_pem };
     }
     opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
-    s->d = MHD_start_daemon(flags, o->port, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, opts,
-                            MHD_OPTION_END);
+    s->d = mhd->start_daemon(flags, o->port, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, opts,
+                             MHD_OPTION_END);
     if (!s->d) {
         snprintf(err, errlen, "cannot listen on %s port %u (in use, or not allowed)", host,
                  (unsigned)o->port);
         free(s);
         return RIP_EIO;
     }
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    const union MHD_DaemonInfo *di = mhd->get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di ? di->port : o->port;
     *out = s;
     return 0;
@@ -245,7 +257,7 @@ int rip_http_quiesce(rip_http_server *s)
     if (!s || !s->d || s->quiesced)
         return -1;
     s->quiesced = 1;
-    return (int)MHD_quiesce_daemon(s->d);
+    return (int)s->mhd->quiesce_daemon(s->d);
 }
 
 void rip_http_stop(rip_http_server *s, unsigned drain_ms)
@@ -258,6 +270,6 @@ void rip_http_stop(rip_http_server *s, unsigned drain_ms)
     struct timespec ts = { 0, 10 * 1000000 };
     for (unsigned waited = 0; waited < drain_ms && atomic_load(&s->in_flight); waited += 10)
         nanosleep(&ts, NULL);
-    MHD_stop_daemon(s->d);
+    s->mhd->stop_daemon(s->d);
     free(s);
 }

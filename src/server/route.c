@@ -7,76 +7,10 @@
 #include <string.h>
 
 #include "correlate/incident.h"
-#include "inventory/graph.h"
+#include "inventory/tags.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/json.h"
-
-/* A tag value longer than this is cut: routes match team and owner names. */
-#define MAX_TAG_VALUE 256
-
-/* The owners an asset points at (an access key's user): their tags count
- * as the asset's, since keys themselves rarely carry any. */
-#define MAX_OWNERS 8
-
-typedef struct tag_ctx {
-    rip_route_facts *f;
-    bool found;
-    int err;
-    rip_topo_root owners[MAX_OWNERS];
-    size_t nowners;
-} tag_ctx;
-
-static bool have_tag(const rip_route_facts *f, const char *k, size_t kl, const char *v, size_t vl)
-{
-    for (size_t i = 0; i < f->sub.ntags; i++)
-        if (strlen(f->tags[i].key) == kl && !memcmp(f->tags[i].key, k, kl) &&
-            strlen(f->tags[i].value) == vl && !memcmp(f->tags[i].value, v, vl))
-            return true;
-    return false;
-}
-
-static int on_asset(void *ud, const rip_store_asset_row *row)
-{
-    tag_ctx *c = ud;
-    rip_route_facts *f = c->f;
-    c->found = true;
-    for (size_t i = 0; i < row->nrels && c->nowners < MAX_OWNERS; i++) {
-        const rip_store_asset_rel *r = &row->rels[i];
-        if (strcmp(row->type, "access_key") || !r->target_type || !r->target_id ||
-            (strcmp(r->target_type, "user") && strcmp(r->target_type, "role")))
-            continue;
-        const char *t = rip_arena_strndup(&f->arena, r->target_type, strlen(r->target_type));
-        const char *id = rip_arena_strndup(&f->arena, r->target_id, strlen(r->target_id));
-        if (!t || !id)
-            return c->err = RIP_ENOMEM;
-        c->owners[c->nowners++] = (rip_topo_root){ t, id };
-    }
-    if (!row->tags)
-        return 0;
-    rip_json_doc d;
-    rip_json_doc_init(&d, NULL);
-    if (rip_json_parse(&d, row->tags, strlen(row->tags), NULL) == 0) {
-        RIP_JSON_EACH(k, rip_json_root(&d)) {
-            rip_slice key = rip_json_str(&d, k);
-            rip_slice val = rip_json_str(&d, k + 1);
-            if (!key.ptr || !val.ptr || f->sub.ntags == RIP_ROUTE_MAX_TAGS)
-                continue;
-            size_t vl = val.len < MAX_TAG_VALUE ? val.len : MAX_TAG_VALUE;
-            if (have_tag(f, key.ptr, key.len, val.ptr, vl))
-                continue;
-            const char *ks = rip_arena_strndup(&f->arena, key.ptr, key.len);
-            const char *vs = rip_arena_strndup(&f->arena, val.ptr, vl);
-            if (!ks || !vs) {
-                c->err = RIP_ENOMEM;
-                break;
-            }
-            f->tags[f->sub.ntags++] = (rip_route_tag){ ks, vs };
-        }
-    }
-    rip_json_doc_release(&d);
-    return c->err;
-}
 
 int rip_route_facts_build(rip_store *st, const rip_store_incident *inc, rip_route_facts *f)
 {
@@ -95,29 +29,14 @@ int rip_route_facts_build(rip_store *st, const rip_store_incident *inc, rip_rout
     f->sub.severity = rip_severity_rank(inc->row.severity);
     if (inc->row.owner)
         f->sub.owner = rip_arena_strndup(&f->arena, inc->row.owner, strlen(inc->row.owner));
-    int rc = 0;
-    for (size_t i = 0; i < inc->nentities && !rc && f->assets < RIP_ROUTE_MAX_ASSETS; i++) {
-        char name[256];
-        rip_topo_root root;
-        if (!rip_topo_root_for_entity(inc->entities[i].type, inc->entities[i].value, name,
-                                      sizeof(name), &root))
-            continue;
-        tag_ctx c = { .f = f };
-        rip_store_asset_filter flt = { .type = root.type, .resource_id = root.id };
-        rc = rip_store_list_assets(st, &flt, on_asset, &c);
-        if (!rc)
-            rc = c.err;
-        if (c.found)
-            f->assets++;
-        size_t nowners = c.nowners;
-        for (size_t k = 0; k < nowners && !rc; k++) {
-            rip_store_asset_filter of = { .type = c.owners[k].type,
-                                          .resource_id = c.owners[k].id };
-            rc = rip_store_list_assets(st, &of, on_asset, &c);
-            if (!rc)
-                rc = c.err;
-        }
-    }
+    rip_incident_tags *t = rip_arena_alloc(&f->arena, sizeof(*t));
+    if (!t)
+        return RIP_ENOMEM;
+    int rc = rip_incident_tags_read(st, inc, &f->arena, t);
+    for (size_t i = 0; i < t->n && i < RIP_ROUTE_MAX_TAGS; i++)
+        f->tags[f->sub.ntags++] = (rip_route_tag){ t->v[i].key, t->v[i].value };
+    f->assets = t->assets;
+    f->itags = t;
     return rc;
 }
 

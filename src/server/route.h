@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "inventory/tags.h"
 #include "server/config.h"
 #include "store/store.h"
 #include "util/arena.h"
@@ -37,6 +38,7 @@ typedef struct rip_route_facts {
     const char *types[RIP_ROUTE_MAX_TYPES];
     rip_route_tag tags[RIP_ROUTE_MAX_TAGS];
     size_t assets;             /* entities found in the inventory */
+    const rip_incident_tags *itags;   /* the same tags, for playbooks (in arena) */
     rip_arena arena;
 } rip_route_facts;
 

@@ -156,6 +156,7 @@ static int push_job(rip_server *s, const job *j)
 /* ---- routing ---- */
 
 typedef struct routed {
+    rip_route_facts facts;     /* what the routes were matched against */
     bool approve;              /* a route in mode approve */
     const rip_config_route *routes[8];
     size_t nroutes;
@@ -169,11 +170,11 @@ typedef struct routed {
 static void route_incident(rip_server *s, const rip_store_incident *inc, routed *out)
 {
     memset(out, 0, sizeof(*out));
-    rip_route_facts f;
-    if (rip_route_facts_build(s->st, inc, &f))
+    rip_route_facts *f = &out->facts;
+    if (rip_route_facts_build(s->st, inc, f))
         slog(s, "incident %" PRId64 ": its assets' tags are left out of routing: %s",
              inc->row.id, rip_store_errmsg(s->st));
-    size_t n = rip_config_routes_for(s->cfg, &f.sub, out->routes, 8);
+    size_t n = rip_config_routes_for(s->cfg, &f->sub, out->routes, 8);
     out->nroutes = n < 8 ? n : 8;
     const rip_config_route *team = NULL;
     for (size_t i = 0; i < out->nroutes; i++) {
@@ -189,7 +190,7 @@ static void route_incident(rip_server *s, const rip_store_incident *inc, routed 
     if (team && !inc->row.owner) {
         char text[512];
         snprintf(text, sizeof(text), "assigned to %s by route %s%s", team->team, team->name,
-                 f.assets ? " (from its assets' tags)" : "");
+                 f->assets ? " (from its assets' tags)" : "");
         rip_store_incident_set set = { .owner = team->team };
         rip_store_timeline_entry te = { .kind = "assigned", .actor = "riposte", .text = text };
         int rc = rip_store_begin(s->st);
@@ -207,7 +208,11 @@ static void route_incident(rip_server *s, const rip_store_incident *inc, routed 
             slog(s, "incident %" PRId64 ": %s", inc->row.id, text);
         }
     }
-    rip_route_facts_release(&f);
+}
+
+static void routed_release(routed *r)
+{
+    rip_route_facts_release(&r->facts);
 }
 
 /* Queues what is due of incident's life (opened, acknowledged, contained,
@@ -413,7 +418,8 @@ static void work_incident(rip_server *s, const job *j)
     for (size_t i = 0; set && i < rip_playbook_count(set); i++) {
         const rip_playbook *pb = rip_playbook_at(set, i);
         rip_run_trigger t;
-        if (!route_allows(&r, pb->name) || rip_run_match(pb, inc, &t) || !t.matches)
+        if (!route_allows(&r, pb->name) || rip_run_match(pb, inc, r.facts.itags, &t) ||
+            !t.matches)
             continue;
         int64_t run;
         int made = 0;
@@ -432,6 +438,7 @@ static void work_incident(rip_server *s, const job *j)
     }
     rip_store_incident_free(inc);
     notify_routes(s, j->incident, &r);
+    routed_release(&r);
     view v;
     int vrc = build_view(s, j->incident, &v, false);
     pthread_mutex_unlock(&s->lock);
@@ -540,6 +547,7 @@ static void work_decide(rip_server *s, const job *j)
             route_incident(s, inc, &r);
             rip_store_incident_free(inc);
             notify_routes(s, incident, &r);
+            routed_release(&r);
         }
     }
     view v;

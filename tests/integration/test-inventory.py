@@ -558,6 +558,30 @@ def incident_suite(kw, boto3, env, ids):
                         text=True, timeout=120)
     ok(md.returncode == 0 and "## Assets involved" in md.stdout and "Owner=bob" in md.stdout,
        "report (Markdown): the assets involved as text", md.stdout[:300])
+
+    # Graphviz is dlopen()ed on first use (src/inventory/gvc-load.c): an unloadable libgvc
+    # (an empty file found first through LD_LIBRARY_PATH) is one clear error, not a crash.
+    p = riposte(env, "graph", miner["InstanceId"], "--format", "svg")
+    ok(p.returncode == 0 and p.stdout.startswith("<svg") and "open to the world" in p.stdout,
+       "graph --format svg: laid out by Graphviz", p.stderr[-300:])
+    broken = os.path.join(TMP, "broken-lib")
+    os.makedirs(broken, exist_ok=True)
+    open(os.path.join(broken, "libgvc.so.6"), "w").close()
+    benv = dict(env, LD_LIBRARY_PATH=broken + os.pathsep + env.get("LD_LIBRARY_PATH", ""))
+    p = riposte(benv, "graph", miner["InstanceId"], "--format", "svg")
+    ok(p.returncode > 0 and "cannot load Graphviz (libgvc.so.6)" in p.stderr and
+       "install libgvc6" in p.stderr and "Sanitizer" not in p.stderr and not p.stdout,
+       "no libgvc: graph --format svg stops with one line naming the library and the package",
+       f"exit {p.returncode}: {p.stderr[-400:]}")
+    html2 = os.path.join(TMP, "incident-nogvc.html")
+    p = subprocess.run([RIPOSTE, "report", inc, "--db", DB, "-o", html2], env=benv,
+                       capture_output=True, text=True, timeout=120)
+    page2 = open(html2).read() if p.returncode == 0 and os.path.exists(html2) else ""
+    ok(p.returncode == 0 and "<svg" not in page2 and "Owner=bob" in page2 and
+       "the assets graph is left out: cannot load Graphviz" in p.stderr and
+       "Sanitizer" not in p.stderr,
+       "no libgvc: the HTML report is written without its graph, with a warning saying why",
+       f"exit {p.returncode}: {p.stderr[-400:]}")
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if not chromium:
         skip("report in headless Chromium", "chromium is not installed "

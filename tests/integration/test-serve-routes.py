@@ -264,6 +264,12 @@ def main():
         ok(len(assigned) == 1 and "payments-assets" in assigned[0].get("text", ""),
            "the assignment is on the timeline, naming the route",
            str([t.get("text") for t in assigned]))
+        planned = [t for t in (inc or {}).get("timeline", []) if t.get("kind") ==
+                   "action_planned"]
+        rtags = planned[0].get("detail", {}).get("context", {}).get("resource_tags") \
+            if planned else None
+        ok(rtags == {"team": "payments-api"},
+           "the run's context holds the user's tags (incident.resource_tags)", str(rtags))
         kept = [t for t in (inc or {}).get("timeline", []) if t.get("kind") == "notification"
                 and "1700000000.000100" in json.dumps(t)]
         ok(len(kept) == 1, "the Slack message's id is kept on the incident's timeline",

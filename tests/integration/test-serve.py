@@ -450,6 +450,20 @@ def main():
         proc.send_signal(signal.SIGTERM)
         proc.wait(20)
         proc = None
+
+        # libmicrohttpd is dlopen()ed when the server starts (src/server/mhd-load.c): an
+        # unloadable one (an empty file found first through LD_LIBRARY_PATH) is one clear
+        # error, not a crash.
+        broken = os.path.join(TMP, "broken-lib")
+        os.makedirs(broken, exist_ok=True)
+        open(os.path.join(broken, "libmicrohttpd.so.12"), "w").close()
+        benv = dict(env, LD_LIBRARY_PATH=broken + os.pathsep + env.get("LD_LIBRARY_PATH", ""))
+        p = subprocess.run([RIPOSTE, "serve", "--config", cfg, "--port", "0"], env=benv,
+                           capture_output=True, text=True, timeout=60)
+        ok(p.returncode > 0 and "cannot load libmicrohttpd (libmicrohttpd.so.12)" in p.stderr
+           and "install libmicrohttpd12" in p.stderr and "Sanitizer" not in p.stderr,
+           "no libmicrohttpd: serve stops with one line naming the library and the package",
+           f"exit {p.returncode}: {p.stderr[-400:]}")
     finally:
         if proc and proc.poll() is None:
             proc.kill()
