@@ -2,9 +2,12 @@
 
 tap-style counting (ok/skip, printed like tests/tap.h), moto's server on a
 free loopback port (`python3 -m moto.server`, started and stopped by the
-test), and where the riposte binary under test is.
+test), where the riposte binary under test is, and how the `riposte serve`
+tests run it (its environment, started on a free port, stopped).
 """
 import os
+import re
+import signal
 import socket
 import subprocess
 import sys
@@ -94,3 +97,50 @@ def riposte_binary():
     if os.environ.get("RIPOSTE"):
         return os.environ["RIPOSTE"]
     return os.path.join(ROOT, "build", "riposte")
+
+
+def serve_env(tmp, extra=None):
+    """The environment `riposte serve` runs with in the tests: no AWS_*
+    variable or RIPOSTE_DB from outside, moto's test credentials, no AWS
+    config files, HOME and the state folder under tmp; extra on top."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.pop("RIPOSTE_DB", None)
+    env.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testingsecret",
+                "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true",
+                "HOME": tmp, "XDG_STATE_HOME": os.path.join(tmp, "state"),
+                "AWS_CONFIG_FILE": os.path.join(tmp, "none"),
+                "AWS_SHARED_CREDENTIALS_FILE": os.path.join(tmp, "none")})
+    env.update(extra or {})
+    return env
+
+
+def start_serve(riposte, cfg, env, log_path, timeout=30, scheme="http"):
+    """Starts `riposte serve --config cfg --port 0`, its stderr to log_path,
+    and waits for it to say where it serves. Returns (proc, port, log file);
+    port is None when it did not (the log says why)."""
+    log = open(log_path, "w+")
+    proc = subprocess.Popen([riposte, "serve", "--config", cfg, "--port", "0"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=log)
+    pattern = r"serving on " + scheme + r"://127\.0\.0\.1:(\d+)"
+    deadline = time.time() + timeout
+    while time.time() < deadline and proc.poll() is None:
+        log.seek(0)
+        m = re.search(pattern, log.read())
+        if m:
+            return proc, int(m.group(1)), log
+        time.sleep(0.05)
+    log.seek(0)
+    return proc, None, log
+
+
+def stop_serve(proc, timeout=20):
+    """SIGTERM, then the exit status (None when it had to be killed)."""
+    if proc is None or proc.poll() is not None:
+        return proc.returncode if proc else None
+    proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        return None

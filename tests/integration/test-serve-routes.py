@@ -24,9 +24,7 @@ failure.
 import importlib.util
 import json
 import os
-import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -34,7 +32,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from harness import Moto, ok, riposte_binary, skip, summary  # noqa: E402
+from harness import (Moto, ok, riposte_binary, serve_env, skip, start_serve,  # noqa: E402
+                     stop_serve, summary)
 
 _spec = importlib.util.spec_from_file_location("serve_test", os.path.join(HERE, "test-serve.py"))
 serve_test = importlib.util.module_from_spec(_spec)
@@ -109,27 +108,7 @@ api:
 
 
 def start(cfg, env, name):
-    log = open(os.path.join(TMP, name), "w+")
-    proc = subprocess.Popen([RIPOSTE, "serve", "--config", cfg, "--port", "0"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=log)
-    deadline = time.time() + 20
-    while time.time() < deadline and proc.poll() is None:
-        log.seek(0)
-        m = re.search(r"serving on http://127\.0\.0\.1:(\d+)", log.read())
-        if m:
-            return proc, int(m.group(1)), log
-        time.sleep(0.05)
-    log.seek(0)
-    return proc, None, log
-
-
-def stop(proc):
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    return start_serve(RIPOSTE, cfg, env, os.path.join(TMP, name))
 
 
 def incident_for(env, db, key):
@@ -218,16 +197,9 @@ def main():
 
         db = os.path.join(TMP, "routes.db")
         cfg = write_config(moto.url, slack.port, pd.port, db)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.pop("RIPOSTE_DB", None)
-        env.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testingsecret",
-                    "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true",
-                    "HOME": TMP, "XDG_STATE_HOME": os.path.join(TMP, "state"),
-                    "AWS_CONFIG_FILE": os.path.join(TMP, "none"),
-                    "AWS_SHARED_CREDENTIALS_FILE": os.path.join(TMP, "none"),
-                    "TEST_SLACK_BOT_TOKEN": BOT_TOKEN,
-                    "TEST_SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                    "TEST_PD_ROUTING_KEY": PD_KEY})
+        env = serve_env(TMP, {"TEST_SLACK_BOT_TOKEN": BOT_TOKEN,
+                              "TEST_SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                              "TEST_PD_ROUTING_KEY": PD_KEY})
         p = subprocess.run([RIPOSTE, "config", "check", cfg], env=env, capture_output=True,
                            text=True)
         ok(p.returncode == 0, "config check: routes by tag and team are valid",
@@ -320,7 +292,7 @@ def main():
         ok(len(pd.wait(99, timeout=0.1)) == 2, "PagerDuty: each event is sent once",
            str([e.get("event_action") for e in pd.wait(99, timeout=0.1)]))
 
-        stop(proc)
+        stop_serve(proc)
         proc = None
 
         # A restart: the second finding about pay-alice's key joins the same
@@ -353,7 +325,7 @@ def main():
         inc3 = incident_for(env, db, key_pay)
         ok(inc3 is not None and inc is not None and inc3["id"] == inc["id"],
            "the second finding joined the same incident")
-        stop(proc)
+        stop_serve(proc)
         proc = None
     finally:
         if proc and proc.poll() is None:

@@ -44,7 +44,8 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from harness import ROOT, Moto, ok, riposte_binary, skip, summary  # noqa: E402
+from harness import (ROOT, Moto, ok, riposte_binary, serve_env, skip,  # noqa: E402
+                     start_serve, summary)
 
 RIPOSTE = riposte_binary()
 TMP = tempfile.mkdtemp(prefix="riposte-sns-")
@@ -206,11 +207,7 @@ users:
     roles: [viewer]
     token_sha256: {hashlib.sha256(VIEWER_TOKEN.encode()).hexdigest()}
 """)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testingsecret",
-                    "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true",
-                    "HOME": TMP, "AWS_CONFIG_FILE": os.path.join(TMP, "none"),
-                    "AWS_SHARED_CREDENTIALS_FILE": os.path.join(TMP, "none")})
+        env = serve_env(TMP)
         p = subprocess.run([RIPOSTE, "config", "check", cfg], env=env, capture_output=True,
                            text=True)
         ok(p.returncode == 0 and "allows plain http" in p.stderr,
@@ -226,16 +223,7 @@ users:
            "line 5: sources.a.cert_url_pattern" in p.stderr,
            "config check: bad sns values are named with file:line", p.stderr)
 
-        errlog = open(os.path.join(TMP, "serve.log"), "w+")
-        proc = subprocess.Popen([RIPOSTE, "serve", "--config", cfg, "--port", "0"], env=env,
-                                stdout=subprocess.DEVNULL, stderr=errlog)
-        port = None
-        deadline = time.time() + 30
-        while time.time() < deadline and port is None and proc.poll() is None:
-            errlog.seek(0)
-            m = re.search(r"serving on http://127\.0\.0\.1:(\d+)", errlog.read())
-            port = int(m.group(1)) if m else None
-            time.sleep(0.05)
+        proc, port, errlog = start_serve(RIPOSTE, cfg, env, os.path.join(TMP, "serve.log"))
         ok(port is not None, "serve: listening", open(errlog.name).read()[-500:])
         if port is None:
             return summary()

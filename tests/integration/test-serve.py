@@ -33,7 +33,8 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from harness import Moto, ok, riposte_binary, skip, summary  # noqa: E402
+from harness import (Moto, ok, riposte_binary, serve_env, skip, start_serve,  # noqa: E402
+                     summary)
 
 RIPOSTE = riposte_binary()
 TMP = tempfile.mkdtemp(prefix="riposte-serve-")
@@ -206,14 +207,8 @@ def main():
 
         db = os.path.join(TMP, "serve.db")
         cfg = write_config(moto.url, slack.port, db)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testingsecret",
-                    "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true",
-                    "HOME": TMP, "XDG_STATE_HOME": os.path.join(TMP, "state"),
-                    "AWS_CONFIG_FILE": os.path.join(TMP, "none"),
-                    "AWS_SHARED_CREDENTIALS_FILE": os.path.join(TMP, "none"),
-                    "TEST_SLACK_BOT_TOKEN": BOT_TOKEN,
-                    "TEST_SLACK_SIGNING_SECRET": SIGNING_SECRET})
+        env = serve_env(TMP, {"TEST_SLACK_BOT_TOKEN": BOT_TOKEN,
+                              "TEST_SLACK_SIGNING_SECRET": SIGNING_SECRET})
         p = subprocess.run([RIPOSTE, "config", "check", cfg], env=env, capture_output=True,
                            text=True)
         ok(p.returncode == 0, "config check: the test's configuration is valid",
@@ -221,16 +216,7 @@ def main():
         ok(BOT_TOKEN not in p.stdout + p.stderr and SIGNING_SECRET not in p.stdout + p.stderr,
            "config check prints no secret")
 
-        errlog = open(os.path.join(TMP, "serve.log"), "w+")
-        proc = subprocess.Popen([RIPOSTE, "serve", "--config", cfg, "--port", "0"], env=env,
-                                stdout=subprocess.DEVNULL, stderr=errlog)
-        port = None
-        deadline = time.time() + 20
-        while time.time() < deadline and port is None and proc.poll() is None:
-            errlog.seek(0)
-            m = re.search(r"serving on http://127\.0\.0\.1:(\d+)", errlog.read())
-            port = int(m.group(1)) if m else None
-            time.sleep(0.05)
+        proc, port, errlog = start_serve(RIPOSTE, cfg, env, os.path.join(TMP, "serve.log"))
         ok(port is not None, "serve: listening", open(errlog.name).read()[-500:])
         if port is None:
             return summary()
