@@ -20,9 +20,11 @@ int rip_route_facts_build(rip_store *st, const rip_store_incident *inc, rip_rout
     f->sub.tags = f->tags;
     for (size_t i = 0; i < inc->nfindings; i++) {
         const rip_store_finding_row *fr = &inc->findings[i];
-        if (fr->rule_id && f->sub.nfinding_types < RIP_ROUTE_MAX_TYPES)
-            f->types[f->sub.nfinding_types++] = rip_arena_strndup(&f->arena, fr->rule_id,
-                                                                  strlen(fr->rule_id));
+        const char *type = fr->rule_id && f->sub.nfinding_types < RIP_ROUTE_MAX_TYPES
+                               ? rip_arena_strndup(&f->arena, fr->rule_id, strlen(fr->rule_id))
+                               : NULL;
+        if (type)
+            f->types[f->sub.nfinding_types++] = type;
         if (!f->sub.account && fr->account)
             f->sub.account = rip_arena_strndup(&f->arena, fr->account, strlen(fr->account));
     }

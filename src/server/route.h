@@ -28,7 +28,6 @@
 
 #define RIP_ROUTE_MAX_TYPES 64
 #define RIP_ROUTE_MAX_TAGS 128
-#define RIP_ROUTE_MAX_ASSETS 32
 
 /* The subject of rip_config_routes_for() for one incident, with the
  * storage its pointers borrow (strings copied into the arena, so the
@@ -43,9 +42,9 @@ typedef struct rip_route_facts {
 } rip_route_facts;
 
 /* Fills f for inc: account (the first finding's), finding types (rule ids),
- * severity, owner, and the tags of the assets its entities name (at most
- * RIP_ROUTE_MAX_ASSETS assets and RIP_ROUTE_MAX_TAGS tags; the rest are
- * left out). The inventory is read through st (the caller holds what
+ * severity, owner, and the tags of the assets its entities name
+ * (inventory/tags.h; at most RIP_ROUTE_MAX_TAGS tags, the rest are left
+ * out). The inventory is read through st (the caller holds what
  * serialises st's use). 0, or the store's RIP_E* (f is still usable: the
  * tags found so far). Release f with rip_route_facts_release(). */
 int rip_route_facts_build(rip_store *st, const rip_store_incident *inc, rip_route_facts *f);
