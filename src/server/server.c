@@ -1014,10 +1014,6 @@ static void slack_interaction(rip_server *s, const rip_http_request *req,
     resp->status = 200;
 }
 
-typedef struct json_list {
-    rip_jw *w;
-} json_list;
-
 static int list_incident(void *ud, const rip_store_incident_row *r)
 {
     rip_jw *w = ud;
