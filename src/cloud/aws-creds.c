@@ -11,10 +11,10 @@
 #include <unistd.h>
 
 #include "cloud/curl-load.h"
-#include <openssl/crypto.h>
 
 #include "cloud/aws-proto.h"
 #include "cloud/aws-xml.h"
+#include "util/digest.h"
 #include "util/err.h"
 #include "util/json.h"
 
@@ -26,7 +26,7 @@
 void rip_aws_creds_wipe(rip_aws_creds *c)
 {
     if (c)
-        OPENSSL_cleanse(c, sizeof(*c));
+        rip_wipe(c, sizeof(*c));
 }
 
 void rip_aws_creds_provider_init(rip_aws_creds_provider *p, const char *profile,
@@ -211,7 +211,7 @@ static int profile_get(const char *profile, const char *key, char *out, size_t o
     home_path(path, sizeof(path), "AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials");
     if (read_file(path, MAX_FILE, &b) == 0)
         rc = ini_lookup(b.ptr, profile, key, out, outlen);
-    OPENSSL_cleanse(b.ptr, b.len);
+    rip_wipe(b.ptr, b.len);
     rip_buf_release(&b);
     if (rc != RIP_ENOTFOUND)
         return rc;
@@ -225,7 +225,7 @@ static int profile_get(const char *profile, const char *key, char *out, size_t o
         if (rc == RIP_ENOTFOUND && !strcmp(profile, "default"))
             rc = ini_lookup(b.ptr, "profile default", key, out, outlen);
     }
-    OPENSSL_cleanse(b.ptr, b.len);
+    rip_wipe(b.ptr, b.len);
     rip_buf_release(&b);
     return rc;
 }
@@ -339,7 +339,7 @@ static int from_process(rip_aws_creds_provider *p, const char *cmd, rip_aws_cred
         snprintf(why, sizeof(why), "profile '%s': credential_process", p->profile);
         rc = creds_from_json(b.ptr, b.len, out, why, p);
     }
-    OPENSSL_cleanse(b.ptr, b.len);
+    rip_wipe(b.ptr, b.len);
     rip_buf_release(&b);
     return rc;
 }
@@ -443,8 +443,8 @@ static int from_container(rip_aws_creds_provider *p, rip_aws_creds *out)
     rip_buf body = RIP_BUF_INIT;
     long status = 0;
     rc = http_plain("GET", url, auth[0] ? auth : NULL, NULL, 2000, &body, &status);
-    OPENSSL_cleanse(auth, sizeof(auth));
-    OPENSSL_cleanse(tb.ptr, tb.len);
+    rip_wipe(auth, sizeof(auth));
+    rip_wipe(tb.ptr, tb.len);
     rip_buf_release(&tb);
     if (rc < 0 || status != 200) {
         seterr(p, "container credentials endpoint: %s", rc < 0 ? "unreachable" : "HTTP error");
@@ -453,7 +453,7 @@ static int from_container(rip_aws_creds_provider *p, rip_aws_creds *out)
     } else {
         rc = creds_from_json(body.ptr, body.len, out, "container credentials", p);
     }
-    OPENSSL_cleanse(body.ptr, body.len);
+    rip_wipe(body.ptr, body.len);
     rip_buf_release(&body);
     return rc;
 }
@@ -516,8 +516,8 @@ static int from_imds(rip_aws_creds_provider *p, rip_aws_creds *out)
     }
     rc = creds_from_json(b.ptr, b.len, out, "instance metadata credentials", p);
 out:
-    OPENSSL_cleanse(tokhdr, sizeof(tokhdr));
-    OPENSSL_cleanse(b.ptr, b.len);
+    rip_wipe(tokhdr, sizeof(tokhdr));
+    rip_wipe(b.ptr, b.len);
     rip_buf_release(&b);
     return rc;
 }
@@ -550,7 +550,7 @@ static int sts_call(rip_aws_creds_provider *p, const rip_aws_creds *src, rip_aws
         rc = params->err ? params->err : rip_aws_send(&c, &r, &resp, &err);
         if (rc == 0 && (rc = rip_aws_xml_parse(&x, resp.body.ptr, resp.body.len, NULL)) < 0)
             snprintf(err.message, sizeof(err.message), "unreadable response");
-        OPENSSL_cleanse(resp.body.ptr, resp.body.len);
+        rip_wipe(resp.body.ptr, resp.body.len);
         rip_aws_response_release(&resp);
     } else {
         rc = rip_aws_query(&c, "sts", params, &x, &err);
@@ -633,10 +633,10 @@ static int web_identity(rip_aws_creds_provider *p, const char *token_file, const
     rip_aws_params_add(&q, "RoleArn", role_arn);
     rip_aws_params_add(&q, "RoleSessionName", name);
     rip_aws_params_add(&q, "WebIdentityToken", tok.ptr);
-    OPENSSL_cleanse(tok.ptr, tok.len);
+    rip_wipe(tok.ptr, tok.len);
     rip_buf_release(&tok);
     rc = sts_call(p, NULL, &q, "AssumeRoleWithWebIdentity", out);
-    OPENSSL_cleanse(q.body.ptr, q.body.len);
+    rip_wipe(q.body.ptr, q.body.len);
     rip_aws_params_release(&q);
     return rc;
 }
@@ -758,8 +758,8 @@ static int from_profile(rip_aws_creds_provider *p, const char *profile, int dept
     }
     rc = RIP_ENOENT;
 done:
-    OPENSSL_cleanse(sk, sizeof(sk));
-    OPENSSL_cleanse(tk, sizeof(tk));
+    rip_wipe(sk, sizeof(sk));
+    rip_wipe(tk, sizeof(tk));
     return rc;
 }
 

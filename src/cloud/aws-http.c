@@ -15,6 +15,7 @@
 
 #include "cloud/aws-creds.h"
 #include "cloud/aws-xml.h"
+#include "util/crypto-load.h"
 #include "util/err.h"
 #include "util/json.h"
 
@@ -535,7 +536,8 @@ int rip_aws_send(rip_aws_client *c, const rip_aws_request *r, rip_aws_response *
             rc = rip_aws_sigv4_sign(&sr, &sc, &sp, &sig);
             if (rc < 0) {
                 snprintf(err->message, sizeof(err->message), "cannot sign request: %s",
-                         rip_strerror(rc));
+                         rc == RIP_ENOENT && *rip_crypto_load_error()
+                             ? rip_crypto_load_error() : rip_strerror(rc));
                 rip_buf_release(&sigpath);
                 goto out;
             }

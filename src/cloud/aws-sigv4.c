@@ -10,15 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/bn.h>
 #include <openssl/core_names.h>
-#include <openssl/crypto.h>
-#include <openssl/ec.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/obj_mac.h>
-#include <openssl/param_build.h>
 
+#include "util/crypto-load.h"
+#include "util/digest.h"
 #include "util/err.h"
 
 void rip_aws_sig_out_init(rip_aws_sig_out *o)
@@ -52,13 +48,7 @@ static void hex_encode(const unsigned char *in, size_t n, char *out)
 
 void rip_aws_sha256_hex(const void *data, size_t len, char hex[65])
 {
-    unsigned char md[32];
-    unsigned int mdlen = 0;
-    if (!EVP_Digest(data ? data : "", len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32) {
-        hex[0] = '\0';
-        return;
-    }
-    hex_encode(md, 32, hex);
+    rip_sha256_hex(data, len, hex);
 }
 
 void rip_aws_amz_date(time_t t, char buf[17])
@@ -372,9 +362,7 @@ static void hlist_release(hlist *h)
 
 static int hmac(const void *key, size_t klen, const char *msg, size_t mlen, unsigned char out[32])
 {
-    unsigned int olen = 0;
-    if (!HMAC(EVP_sha256(), key, (int)klen, (const unsigned char *)msg, mlen, out, &olen) || olen != 32)
-        return RIP_EINVAL;
+    rip_hmac_sha256(key, klen, msg, mlen, out);
     return 0;
 }
 
@@ -394,9 +382,9 @@ static int signing_key(const char *secret, const char *date8, const char *region
         goto out;
     rc = 0;
 out:
-    OPENSSL_cleanse(k0, sizeof(k0));
-    OPENSSL_cleanse(a, sizeof(a));
-    OPENSSL_cleanse(b, sizeof(b));
+    rip_wipe(k0, sizeof(k0));
+    rip_wipe(a, sizeof(a));
+    rip_wipe(b, sizeof(b));
     return rc;
 }
 
@@ -450,51 +438,56 @@ static int v4a_private_key(const char *akid, const char *secret, unsigned char d
         break;
     }
 out:
-    OPENSSL_cleanse(k, sizeof(k));
-    OPENSSL_cleanse(c, sizeof(c));
+    rip_wipe(k, sizeof(k));
+    rip_wipe(c, sizeof(c));
     return rc;
 }
 
-/* The uncompressed public point 04||X||Y of d into pub[65]. */
+/* The uncompressed public point 04||X||Y of d into pub[65]. RIP_ENOENT
+ * when libcrypto cannot be loaded (rip_crypto_load_error() says why). */
 static int v4a_public_point(const unsigned char d[32], unsigned char pub[65])
 {
-    EC_GROUP *g = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
-    EC_POINT *q = g ? EC_POINT_new(g) : NULL;
-    BIGNUM *bd = BN_bin2bn(d, 32, NULL);
+    const rip_crypto_api *c = rip_crypto();
+    if (!c)
+        return RIP_ENOENT;
+    EC_GROUP *g = c->ec_group_new_by_curve_name(NID_X9_62_prime256v1);
+    EC_POINT *q = g ? c->ec_point_new(g) : NULL;
+    BIGNUM *bd = c->bn_bin2bn(d, 32, NULL);
     int rc = RIP_ENOMEM;
-    if (q && bd && EC_POINT_mul(g, q, bd, NULL, NULL, NULL) &&
-        EC_POINT_point2oct(g, q, POINT_CONVERSION_UNCOMPRESSED, pub, 65, NULL) == 65)
+    if (q && bd && c->ec_point_mul(g, q, bd, NULL, NULL, NULL) &&
+        c->ec_point_point2oct(g, q, POINT_CONVERSION_UNCOMPRESSED, pub, 65, NULL) == 65)
         rc = 0;
-    BN_clear_free(bd);
-    EC_POINT_free(q);
-    EC_GROUP_free(g);
+    c->bn_clear_free(bd);
+    c->ec_point_free(q);
+    c->ec_group_free(g);
     return rc;
 }
 
 /* An EVP_PKEY for P-256 from the public point and, when given, d. */
-static EVP_PKEY *v4a_pkey(const unsigned char pub[65], const unsigned char *d)
+static EVP_PKEY *v4a_pkey(const rip_crypto_api *c, const unsigned char pub[65],
+                          const unsigned char *d)
 {
-    OSSL_PARAM_BLD *b = OSSL_PARAM_BLD_new();
+    OSSL_PARAM_BLD *b = c->ossl_param_bld_new();
     OSSL_PARAM *params = NULL;
     EVP_PKEY_CTX *pc = NULL;
     EVP_PKEY *k = NULL;
-    BIGNUM *bd = d ? BN_secure_new() : NULL;
-    if (!b || (d && (!bd || !BN_bin2bn(d, 32, bd))))
+    BIGNUM *bd = d ? c->bn_secure_new() : NULL;
+    if (!b || (d && (!bd || !c->bn_bin2bn(d, 32, bd))))
         goto out;
-    if (!OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) ||
-        !OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY, pub, 65) ||
-        (d && !OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_PRIV_KEY, bd)))
+    if (!c->ossl_param_bld_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) ||
+        !c->ossl_param_bld_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY, pub, 65) ||
+        (d && !c->ossl_param_bld_push_bn(b, OSSL_PKEY_PARAM_PRIV_KEY, bd)))
         goto out;
-    params = OSSL_PARAM_BLD_to_param(b);
-    pc = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-    if (!params || !pc || EVP_PKEY_fromdata_init(pc) <= 0 ||
-        EVP_PKEY_fromdata(pc, &k, d ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, params) <= 0)
+    params = c->ossl_param_bld_to_param(b);
+    pc = c->evp_pkey_ctx_new_from_name(NULL, "EC", NULL);
+    if (!params || !pc || c->evp_pkey_fromdata_init(pc) <= 0 ||
+        c->evp_pkey_fromdata(pc, &k, d ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, params) <= 0)
         k = NULL;
 out:
-    EVP_PKEY_CTX_free(pc);
-    OSSL_PARAM_free(params);
-    OSSL_PARAM_BLD_free(b);
-    BN_clear_free(bd);
+    c->evp_pkey_ctx_free(pc);
+    c->ossl_param_free(params);
+    c->ossl_param_bld_free(b);
+    c->bn_clear_free(bd);
     return k;
 }
 
@@ -507,7 +500,7 @@ int rip_aws_sigv4a_public_key(const char *access_key_id, const char *secret_acce
     int rc = v4a_private_key(access_key_id, secret_access_key, d);
     if (rc == 0)
         rc = v4a_public_point(d, pub);
-    OPENSSL_cleanse(d, sizeof(d));
+    rip_wipe(d, sizeof(d));
     if (rc == 0) {
         if (x_hex)
             hex_encode(pub + 1, 32, x_hex);
@@ -525,24 +518,28 @@ static int v4a_sign(const char *akid, const char *secret, const char *msg, size_
     size_t dlen = sizeof(der);
     EVP_PKEY *k = NULL;
     EVP_MD_CTX *md = NULL;
+    const rip_crypto_api *c = NULL;
     int rc = v4a_private_key(akid, secret, d);
     if (rc == 0)
-        rc = v4a_public_point(d, pub);
+        rc = v4a_public_point(d, pub);  /* loads libcrypto */
     if (rc < 0)
         goto out;
+    c = rip_crypto();
     rc = RIP_ENOMEM;
-    k = v4a_pkey(pub, d);
-    md = EVP_MD_CTX_new();
-    if (!k || !md || EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, k) <= 0 ||
-        EVP_DigestSign(md, der, &dlen, (const unsigned char *)msg, len) <= 0 ||
+    k = v4a_pkey(c, pub, d);
+    md = c->evp_md_ctx_new();
+    if (!k || !md || c->evp_digestsigninit(md, NULL, c->evp_sha256(), NULL, k) <= 0 ||
+        c->evp_digestsign(md, der, &dlen, (const unsigned char *)msg, len) <= 0 ||
         2 * dlen + 1 > cap)
         goto out;
     hex_encode(der, dlen, sig_hex);
     rc = 0;
 out:
-    OPENSSL_cleanse(d, sizeof(d));
-    EVP_MD_CTX_free(md);
-    EVP_PKEY_free(k);
+    rip_wipe(d, sizeof(d));
+    if (c) {
+        c->evp_md_ctx_free(md);
+        c->evp_pkey_free(k);
+    }
     return rc;
 }
 
@@ -569,14 +566,18 @@ int rip_aws_sigv4a_verify(const char *x_hex, const char *y_hex, const char *stri
             return RIP_EINVAL;
         der[i] = (unsigned char)(a << 4 | b);
     }
-    EVP_PKEY *k = v4a_pkey(pub, NULL);
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    const rip_crypto_api *c = rip_crypto();
+    if (!c)
+        return RIP_ENOENT;
+    EVP_PKEY *k = v4a_pkey(c, pub, NULL);
+    EVP_MD_CTX *md = c->evp_md_ctx_new();
     int rc = RIP_EINVAL;
-    if (k && md && EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, k) > 0 &&
-        EVP_DigestVerify(md, der, slen / 2, (const unsigned char *)string_to_sign, sts_len) == 1)
+    if (k && md && c->evp_digestverifyinit(md, NULL, c->evp_sha256(), NULL, k) > 0 &&
+        c->evp_digestverify(md, der, slen / 2, (const unsigned char *)string_to_sign,
+                            sts_len) == 1)
         rc = 0;
-    EVP_MD_CTX_free(md);
-    EVP_PKEY_free(k);
+    c->evp_md_ctx_free(md);
+    c->evp_pkey_free(k);
     return rc;
 }
 
@@ -716,7 +717,7 @@ int rip_aws_sigv4_sign(const rip_aws_sig_request *req, const rip_aws_sig_creds *
                               params->service, key)) < 0)
             goto fail;
         rc = hmac(key, 32, out->string_to_sign.ptr, out->string_to_sign.len, sig);
-        OPENSSL_cleanse(key, sizeof(key));
+        rip_wipe(key, sizeof(key));
         if (rc < 0)
             goto fail;
         hex_encode(sig, 32, out->signature);
@@ -748,7 +749,7 @@ fail:
     rip_buf_reset(&out->query);
     out->signature[0] = '\0';
 done:
-    OPENSSL_cleanse(sig, sizeof(sig));
+    rip_wipe(sig, sizeof(sig));
     if (h)
         hlist_release(h);
     free(h);

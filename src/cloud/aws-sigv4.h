@@ -105,7 +105,9 @@ void rip_aws_sig_out_release(rip_aws_sig_out *o);
 
 /* Signs req. Returns 0 and fills *out (previous contents replaced), or
  * RIP_EINVAL (missing field, bad percent-encoding), RIP_ELIMIT (too many
- * headers or parameters), RIP_ENOMEM. On failure *out is left empty. */
+ * headers or parameters), RIP_ENOMEM, RIP_ENOENT (SigV4A only: libcrypto,
+ * loaded on demand for ECDSA, cannot be loaded; rip_crypto_load_error() in
+ * util/crypto-load.h says why). On failure *out is left empty. */
 int rip_aws_sigv4_sign(const rip_aws_sig_request *req, const rip_aws_sig_creds *creds,
                        const rip_aws_sig_params *params, rip_aws_sig_out *out);
 
@@ -114,12 +116,14 @@ int rip_aws_sigv4_sign(const rip_aws_sig_request *req, const rip_aws_sig_creds *
  * label "AWS4-ECDSA-P256-SHA256", as aws-c-auth and the AWS SDKs do). On
  * success returns 0 and, when wanted, writes the public point's coordinates
  * as 64 lowercase hex digits each into x_hex/y_hex (65 bytes); the private
- * key never leaves the signer. RIP_EINVAL, RIP_ENOMEM otherwise. */
+ * key never leaves the signer. RIP_EINVAL, RIP_ENOMEM, RIP_ENOENT (libcrypto
+ * cannot be loaded) otherwise. */
 int rip_aws_sigv4a_public_key(const char *access_key_id, const char *secret_access_key,
                               char x_hex[65], char y_hex[65]);
 
 /* SigV4A: checks a hex DER ECDSA signature of SHA-256(string_to_sign)
- * against the public point (hex X, Y). 0 when valid, RIP_EINVAL when not. */
+ * against the public point (hex X, Y). 0 when valid, RIP_EINVAL when not,
+ * RIP_ENOENT when libcrypto cannot be loaded. */
 int rip_aws_sigv4a_verify(const char *x_hex, const char *y_hex, const char *string_to_sign,
                           size_t sts_len, const char *sig_hex);
 

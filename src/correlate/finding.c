@@ -6,11 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "correlate/explain.h"
 #include "correlate/incident.h"
 #include "util/buf.h"
+#include "util/digest.h"
 #include "util/err.h"
 #include "util/json.h"
 
@@ -81,11 +80,9 @@ int rip_finding_event_id(const rip_event *ev, char **out)
     }
     /* The store's key for a record without an id (store-sqlite.c). */
     rip_slice raw = ev->raw ? rip_json_text(ev->raw) : RIP_SLICE_LIT("{}");
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
+    unsigned char md[RIP_SHA256_SIZE];
     static const char hex[] = "0123456789abcdef";
-    if (!EVP_Digest(raw.ptr, raw.len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
-        return RIP_ENOMEM;
+    rip_sha256(raw.ptr, raw.len, md);
     char *p = malloc(7 + 64 + 1);
     if (!p)
         return RIP_ENOMEM;

@@ -17,11 +17,10 @@
 #include <strings.h>
 #include <time.h>
 
-#include <openssl/evp.h>
-
 #include "cloud/curl-load.h"
 #include "notify/email.h"
 #include "notify/http.h"
+#include "util/base64.h"
 #include "util/err.h"
 #include "util/json.h"
 #include "util/timeutil.h"
@@ -485,16 +484,14 @@ static int add_subject(rip_buf *b, const char *text)
                 break;
             take += len;
         }
-        unsigned char enc[64];
-        int el = EVP_EncodeBlock(enc, p + i, (int)take);
-        if (el < 0)
-            return RIP_EINVAL;
+        char enc[64];
+        size_t el = rip_base64_encode(enc, p + i, take);
         if (!first)
             rc = rip_buf_add(b, "\r\n", 2);
         if (!rc)
             rc = rip_buf_adds(b, " =?UTF-8?B?");
         if (!rc)
-            rc = rip_buf_add(b, enc, (size_t)el);
+            rc = rip_buf_add(b, enc, el);
         if (!rc)
             rc = rip_buf_adds(b, "?=");
         first = 0;

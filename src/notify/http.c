@@ -9,11 +9,9 @@
 #include <strings.h>
 #include <time.h>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include "cloud/curl-load.h"
 #include "notify/http.h"
+#include "util/digest.h"
 #include "util/err.h"
 
 typedef struct xfer {
@@ -149,11 +147,10 @@ out:
 int rip_notify_hmac_sha256_hex(const char *key, size_t keylen, const void *data,
                                size_t len, char out[65])
 {
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int maclen = 0;
-    if (keylen > INT32_MAX ||
-        !HMAC(EVP_sha256(), key, (int)keylen, data, len, mac, &maclen) || maclen != 32)
+    unsigned char mac[RIP_SHA256_SIZE];
+    if (keylen > INT32_MAX)
         return RIP_EINVAL;
+    rip_hmac_sha256(key, keylen, data, len, mac);
     static const char hex[] = "0123456789abcdef";
     for (unsigned i = 0; i < 32; i++) {
         out[2 * i] = hex[mac[i] >> 4];

@@ -2,17 +2,14 @@
  *
  * The signed text is "v0:" + the X-Slack-Request-Timestamp header + ":" +
  * the raw body, exactly as received (before any URL decoding). The expected
- * header is computed in full and compared with CRYPTO_memcmp over a fixed
+ * header is computed in full and compared in constant time over a fixed
  * length, so the time taken does not say how much of a guess was right. */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
-
 #include "notify/slack.h"
+#include "util/digest.h"
 #include "util/err.h"
 
 static int fail(int rc, char *why, size_t cap, const char *msg)
@@ -54,43 +51,29 @@ int rip_slack_verify(const char *signing_secret, const char *timestamp_hdr,
     if (strlen(signature_hdr) != 67 || strncmp(signature_hdr, "v0=", 3))
         return fail(RIP_EINVAL, why, cap, "malformed X-Slack-Signature");
 
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int maclen = 0;
+    unsigned char mac[RIP_SHA256_SIZE];
     int rc = RIP_EINVAL;
-    EVP_MAC *m = EVP_MAC_fetch(NULL, "HMAC", NULL);
-    EVP_MAC_CTX *ctx = m ? EVP_MAC_CTX_new(m) : NULL;
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0),
-        OSSL_PARAM_construct_end(),
-    };
-    size_t outl = 0;
-    if (!ctx ||
-        !EVP_MAC_init(ctx, (const unsigned char *)signing_secret, strlen(signing_secret),
-                      params) ||
-        !EVP_MAC_update(ctx, (const unsigned char *)"v0:", 3) ||
-        !EVP_MAC_update(ctx, (const unsigned char *)timestamp_hdr, tlen) ||
-        !EVP_MAC_update(ctx, (const unsigned char *)":", 1) ||
-        (len && !EVP_MAC_update(ctx, (const unsigned char *)body, len)) ||
-        !EVP_MAC_final(ctx, mac, &outl, sizeof(mac)) || outl != 32) {
-        rc = fail(RIP_EINVAL, why, cap, "cannot compute the signature");
-        goto out;
-    }
-    maclen = (unsigned)outl;
+    rip_hmac_sha256_ctx ctx;
+    rip_hmac_sha256_init(&ctx, signing_secret, strlen(signing_secret));
+    rip_hmac_sha256_update(&ctx, "v0:", 3);
+    rip_hmac_sha256_update(&ctx, timestamp_hdr, tlen);
+    rip_hmac_sha256_update(&ctx, ":", 1);
+    rip_hmac_sha256_update(&ctx, body, len);
+    rip_hmac_sha256_final(&ctx, mac);
     char expect[67] = "v0=";
     static const char hex[] = "0123456789abcdef";
-    for (unsigned i = 0; i < maclen; i++) {
+    for (unsigned i = 0; i < RIP_SHA256_SIZE; i++) {
         expect[3 + 2 * i] = hex[mac[i] >> 4];
         expect[4 + 2 * i] = hex[mac[i] & 15];
     }
     /* Slack sends lowercase hex; an uppercase copy is not the signature. */
-    if (CRYPTO_memcmp(expect, signature_hdr, 67) != 0) {
+    if (rip_ct_memcmp(expect, signature_hdr, 67) != 0) {
         rc = fail(RIP_EINVAL, why, cap, "signature does not match");
         goto out;
     }
     rc = 0;
 out:
-    OPENSSL_cleanse(mac, sizeof(mac));
-    EVP_MAC_CTX_free(ctx);
-    EVP_MAC_free(m);
+    rip_wipe(mac, sizeof(mac));
+    rip_wipe(expect, sizeof(expect));
     return rc;
 }

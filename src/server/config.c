@@ -13,8 +13,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "cloud/action-safety.h"
 #include "correlate/incident.h"
@@ -22,6 +20,7 @@
 #include "server/sns.h"
 #include "util/arena.h"
 #include "util/buf.h"
+#include "util/digest.h"
 #include "util/err.h"
 #include "util/yaml-fields.h"
 
@@ -1344,7 +1343,7 @@ int rip_config_load_with(const char *path, const rip_config_opts *opts, rip_conf
         rc = rip_config_load_text(path, b.ptr, b.len, opts, out, fn, ud);
     }
     if (b.alloc)
-        OPENSSL_cleanse(b.ptr, b.len);
+        rip_wipe(b.ptr, b.len);
     rip_buf_release(&b);
     return rc;
 }
@@ -1382,21 +1381,9 @@ const char *rip_config_secret(rip_config *cfg, const char *inline_value, const c
 
 /* ---- lookups ---- */
 
-static int sha256(const void *data, size_t len, unsigned char md[32])
-{
-    unsigned int mdlen = 0;
-    if (!EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
-        return RIP_ENOMEM;
-    return 0;
-}
-
 int rip_config_sha256_hex(const void *data, size_t len, char hex[65])
 {
-    unsigned char md[32];
-    if (sha256(data ? data : "", len, md) < 0)
-        return RIP_ENOMEM;
-    for (size_t i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    rip_sha256_hex(data, len, hex);
     return 0;
 }
 
@@ -1408,15 +1395,16 @@ static long find_by_hash(const char *secret, const void *items, size_t n, size_t
                          size_t offset)
 {
     unsigned char md[32];
-    if (!secret || !*secret || !n || sha256(secret, strlen(secret), md) < 0)
+    if (!secret || !*secret || !n)
         return -1;
+    rip_sha256(secret, strlen(secret), md);
     long found = -1;
     for (size_t i = 0; i < n; i++) {
-        int diff = CRYPTO_memcmp(md, (const unsigned char *)items + i * size + offset, 32);
+        int diff = rip_ct_memcmp(md, (const unsigned char *)items + i * size + offset, 32);
         if (diff == 0 && found < 0)
             found = (long)i;
     }
-    OPENSSL_cleanse(md, sizeof(md));
+    rip_wipe(md, sizeof(md));
     return found;
 }
 

@@ -11,12 +11,8 @@
 #include <strings.h>
 #include <time.h>
 
-#include <openssl/bio.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-
 #include "util/base64.h"
+#include "util/crypto-load.h"
 #include "util/err.h"
 #include "util/json.h"
 #include "util/timeutil.h"
@@ -299,8 +295,8 @@ static int no_password(char *buf, int size, int rwflag, void *u)
 
 /* The certificate's RSA key when pem passes rip_sns_cert_check(), else NULL
  * with why. The caller frees the key. */
-static EVP_PKEY *cert_key(const char *pem, size_t pem_len, int64_t now_s, char *why,
-                          size_t whylen)
+static EVP_PKEY *cert_key(const rip_crypto_api *c, const char *pem, size_t pem_len,
+                          int64_t now_s, char *why, size_t whylen)
 {
     EVP_PKEY *pk = NULL;
     X509 *x = NULL;
@@ -309,14 +305,14 @@ static EVP_PKEY *cert_key(const char *pem, size_t pem_len, int64_t now_s, char *
         snprintf(why, whylen, "no certificate");
         return NULL;
     }
-    if (!(b = BIO_new_mem_buf(pem, (int)pem_len)) ||
-        !(x = PEM_read_bio_X509(b, NULL, no_password, NULL))) {
+    if (!(b = c->bio_new_mem_buf(pem, (int)pem_len)) ||
+        !(x = c->pem_read_bio_x509(b, NULL, no_password, NULL))) {
         snprintf(why, whylen, "the certificate is not a PEM X.509 certificate");
         goto out;
     }
     time_t t = (time_t)now_s;
-    int nb = X509_cmp_time(X509_get0_notBefore(x), &t);
-    int na = X509_cmp_time(X509_get0_notAfter(x), &t);
+    int nb = c->x509_cmp_time(c->x509_get0_notbefore(x), &t);
+    int na = c->x509_cmp_time(c->x509_get0_notafter(x), &t);
     if (nb == 0 || na == 0) {
         snprintf(why, whylen, "the certificate's validity dates cannot be read");
         goto out;
@@ -325,22 +321,22 @@ static EVP_PKEY *cert_key(const char *pem, size_t pem_len, int64_t now_s, char *
         snprintf(why, whylen, "the certificate is %s", nb > 0 ? "not valid yet" : "expired");
         goto out;
     }
-    pk = X509_get_pubkey(x);
-    if (!pk || EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA) {
+    pk = c->x509_get_pubkey(x);
+    if (!pk || c->evp_pkey_get_base_id(pk) != EVP_PKEY_RSA) {
         snprintf(why, whylen, "the certificate's key is not an RSA key");
-        EVP_PKEY_free(pk);
+        c->evp_pkey_free(pk);
         pk = NULL;
         goto out;
     }
-    if (EVP_PKEY_get_bits(pk) < RSA_MIN_BITS) {
+    if (c->evp_pkey_get_bits(pk) < RSA_MIN_BITS) {
         snprintf(why, whylen, "the certificate's RSA key is shorter than %d bits",
                  RSA_MIN_BITS);
-        EVP_PKEY_free(pk);
+        c->evp_pkey_free(pk);
         pk = NULL;
     }
 out:
-    X509_free(x);
-    BIO_free(b);
+    c->x509_free(x);
+    c->bio_free(b);
     return pk;
 }
 
@@ -348,10 +344,19 @@ int rip_sns_cert_check(const char *pem, size_t pem_len, int64_t now_s, char *why
                        size_t whylen)
 {
     char tmp[8];
-    EVP_PKEY *pk = cert_key(pem, pem_len, now_s, why ? why : tmp, why ? whylen : sizeof(tmp));
+    if (!why || !whylen) {
+        why = tmp;
+        whylen = sizeof(tmp);
+    }
+    const rip_crypto_api *c = rip_crypto();
+    if (!c) {
+        snprintf(why, whylen, "%s", rip_crypto_load_error());
+        return RIP_ENOENT;
+    }
+    EVP_PKEY *pk = cert_key(c, pem, pem_len, now_s, why, whylen);
     if (!pk)
         return RIP_EINVAL;
-    EVP_PKEY_free(pk);
+    c->evp_pkey_free(pk);
     return 0;
 }
 
@@ -364,13 +369,16 @@ int rip_sns_verify(const rip_sns_message *m, const char *pem, size_t pem_len, in
         whylen = sizeof(tmp);
     }
     why[0] = '\0';
-    const EVP_MD *md = m->signature_version == 1   ? EVP_sha1()
-                       : m->signature_version == 2 ? EVP_sha256()
-                                                   : NULL;
-    if (!md) {
+    if (m->signature_version != 1 && m->signature_version != 2) {
         snprintf(why, whylen, "unknown SignatureVersion (expected 1 or 2)");
         return RIP_EINVAL;
     }
+    const rip_crypto_api *c = rip_crypto();
+    if (!c) {
+        snprintf(why, whylen, "%s", rip_crypto_load_error());
+        return RIP_ENOENT;
+    }
+    const EVP_MD *md = m->signature_version == 1 ? c->evp_sha1() : c->evp_sha256();
     rip_buf sig, canon;
     rip_buf_init(&sig, SIG_MAX);
     rip_buf_init(&canon, 0);
@@ -382,7 +390,7 @@ int rip_sns_verify(const rip_sns_message *m, const char *pem, size_t pem_len, in
         snprintf(why, whylen, "the signature is not base64 of at most %d bytes", SIG_MAX);
         goto out;
     }
-    if (!(pk = cert_key(pem, pem_len, now_s, why, whylen)))
+    if (!(pk = cert_key(c, pem, pem_len, now_s, why, whylen)))
         goto out;
     int crc = rip_sns_canonical(m, &canon);
     if (crc) {
@@ -390,21 +398,21 @@ int rip_sns_verify(const rip_sns_message *m, const char *pem, size_t pem_len, in
         snprintf(why, whylen, "%s", rip_strerror(crc));
         goto out;
     }
-    if (!(ctx = EVP_MD_CTX_new())) {
+    if (!(ctx = c->evp_md_ctx_new())) {
         rc = RIP_ENOMEM;
         snprintf(why, whylen, "out of memory");
         goto out;
     }
-    if (EVP_DigestVerifyInit(ctx, NULL, md, NULL, pk) != 1 ||
-        EVP_DigestVerify(ctx, (const unsigned char *)sig.ptr, sig.len,
+    if (c->evp_digestverifyinit(ctx, NULL, md, NULL, pk) != 1 ||
+        c->evp_digestverify(ctx, (const unsigned char *)sig.ptr, sig.len,
                          (const unsigned char *)canon.ptr, canon.len) != 1) {
         snprintf(why, whylen, "the signature does not match the message");
         goto out;
     }
     rc = 0;
 out:
-    EVP_MD_CTX_free(ctx);
-    EVP_PKEY_free(pk);
+    c->evp_md_ctx_free(ctx);
+    c->evp_pkey_free(pk);
     rip_buf_release(&sig);
     rip_buf_release(&canon);
     return rc;

@@ -92,7 +92,8 @@ int rip_sns_canonical(const rip_sns_message *m, rip_buf *out);
 
 /* Checks that pem (pem_len bytes) is a PEM X.509 certificate with an RSA
  * public key, valid at now_s (seconds since the epoch: notBefore <= now <=
- * notAfter). 0, or RIP_EINVAL with why. */
+ * notAfter). 0, or RIP_EINVAL with why; RIP_ENOENT when libcrypto, which
+ * parses the certificate, cannot be loaded (why says so: util/crypto-load.h). */
 int rip_sns_cert_check(const char *pem, size_t pem_len, int64_t now_s, char *why,
                        size_t whylen);
 
@@ -100,7 +101,8 @@ int rip_sns_cert_check(const char *pem, size_t pem_len, int64_t now_s, char *why
  * of the certificate pem, which must pass rip_sns_cert_check() at now_s:
  * RSASSA-PKCS1-v1_5 with SHA-1 for SignatureVersion 1, SHA-256 for 2.
  * 0 when it holds; RIP_EINVAL for every failure (why says which, for the
- * log); RIP_ENOMEM. */
+ * log); RIP_ENOMEM; RIP_ENOENT when libcrypto cannot be loaded (why says
+ * so). */
 int rip_sns_verify(const rip_sns_message *m, const char *pem, size_t pem_len, int64_t now_s,
                    char *why, size_t whylen);
 

@@ -12,11 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "store/store-int.h"
 #include "store/store.h"
 #include "util/buf.h"
+#include "util/digest.h"
 #include "util/err.h"
 
 #define GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
@@ -53,12 +52,9 @@ static int entry_hash(const char *prev, int64_t id, int64_t time_ns, const char 
         rip_buf_release(&b);
         return RIP_ENOMEM;
     }
-    unsigned char md[32];
-    unsigned int mdlen = 0;
-    int r = EVP_Digest(b.ptr, b.len, md, &mdlen, EVP_sha256(), NULL);
+    unsigned char md[RIP_SHA256_SIZE];
+    rip_sha256(b.ptr, b.len, md);
     rip_buf_release(&b);
-    if (r != 1 || mdlen != 32)
-        return RIP_EIO;
     for (int i = 0; i < 32; i++)
         snprintf(hex + 2 * i, 3, "%02x", md[i]);
     return 0;

@@ -27,12 +27,12 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/evp.h>
 #include <sqlite3.h>
 
 #include "store/store-int.h"
 #include "store/store-schema.h"
 #include "util/buf.h"
+#include "util/digest.h"
 #include "util/err.h"
 #include "util/timeutil.h"
 
@@ -780,12 +780,9 @@ static void put_span(rip_buf *b, size_t start, rec_span *sp, rip_slice v)
  * that carries no provider event id. */
 static int hash_id(rip_slice raw, char out[7 + 64 + 1])
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
+    unsigned char md[RIP_SHA256_SIZE];
     static const char hex[] = "0123456789abcdef";
-    if (!EVP_Digest(raw.ptr ? raw.ptr : "", raw.len, md, &mdlen, EVP_sha256(), NULL) ||
-        mdlen != 32)
-        return RIP_ENOMEM;
+    rip_sha256(raw.ptr, raw.len, md);
     memcpy(out, "sha256:", 7);
     for (unsigned i = 0; i < 32; i++) {
         out[7 + 2 * i] = hex[md[i] >> 4];

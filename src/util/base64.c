@@ -2,6 +2,8 @@
 
 #include <stdint.h>
 
+#include <nettle/base64.h>
+
 #include "util/err.h"
 
 /* 0..63 for alphabet characters, 64 for '=', 255 for anything else. */
@@ -60,4 +62,13 @@ int rip_base64_decode(const char *s, size_t len, rip_buf *out)
     out->len = (size_t)((char *)o - out->ptr);
     out->ptr[out->len] = '\0';
     return 0;
+}
+
+size_t rip_base64_encode(char *out, const void *in, size_t len)
+{
+    size_t n = rip_base64_encoded_size(len);
+    if (len)
+        base64_encode_raw(out, len, in);
+    out[n] = '\0';
+    return n;
 }

@@ -1,4 +1,5 @@
-/* base64.h — RFC 4648 base64 decoding (standard and URL-safe alphabets).
+/* base64.h — RFC 4648 base64 decoding (standard and URL-safe alphabets)
+ * and encoding (standard alphabet, padded).
  *
  * Pub/Sub push envelopes carry the log entry base64-encoded in
  * "message.data". Padding is optional; whitespace is not accepted; a
@@ -22,5 +23,16 @@ static inline size_t rip_base64_decoded_max(size_t len)
  * RIP_ESYNTAX (bad character or padding), RIP_ELIMIT / RIP_ENOMEM (out's cap
  * or memory). On failure out holds what it held before. */
 int rip_base64_decode(const char *s, size_t len, rip_buf *out);
+
+/* Size of the base64 of len bytes, padding included (NUL excluded). */
+static inline size_t rip_base64_encoded_size(size_t len)
+{
+    return (len + 2) / 3 * 4;
+}
+
+/* Writes the padded standard base64 of len bytes of in and a NUL to out,
+ * which holds rip_base64_encoded_size(len) + 1 bytes. Returns the length
+ * written, the NUL excluded. */
+size_t rip_base64_encode(char *out, const void *in, size_t len);
 
 #endif
