@@ -5,6 +5,7 @@ free loopback port (`python3 -m moto.server`, started and stopped by the
 test), where the riposte binary under test is, and how the `riposte serve`
 tests run it (its environment, started on a free port, stopped).
 """
+import hashlib
 import os
 import re
 import signal
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -144,3 +146,18 @@ def stop_serve(proc, timeout=20):
         proc.kill()
         proc.wait()
         return None
+
+
+def sha(s):
+    """SHA-256 of s as hex: what riposte.yaml holds for tokens and keys."""
+    return hashlib.sha256(s.encode()).hexdigest()
+
+
+def call(method, url, body=None, headers=None, timeout=20):
+    """One HTTP request; (status, body text), an error status included."""
+    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()

@@ -26,7 +26,6 @@ failure.
 import base64
 import email
 import email.policy
-import hashlib
 import json
 import os
 import re
@@ -39,12 +38,11 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from harness import Moto, ok, riposte_binary, serve_env, skip, start_serve, summary  # noqa: E402
+from harness import (Moto, call, ok, riposte_binary, serve_env, sha, skip,  # noqa: E402
+                     start_serve, summary)
 
 RIPOSTE = riposte_binary()
 TMP = tempfile.mkdtemp(prefix="riposte-email-")
@@ -180,9 +178,6 @@ class FakeSMTP:
         self.srv.shutdown()
 
 
-def sha(s):
-    return hashlib.sha256(s.encode()).hexdigest()
-
 
 def write_config(moto_url, smtp_port, db):
     cfg = f"""
@@ -246,14 +241,6 @@ def finding(n, key, user, ip):
         },
     }
 
-
-def call(method, url, body=None, headers=None, timeout=10):
-    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
 
 
 def mentions(key):

@@ -32,15 +32,14 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from harness import (Moto, ok, riposte_binary, serve_env, skip, start_serve,  # noqa: E402
-                     stop_serve, summary)
+from harness import (Moto, call, ok, riposte_binary, serve_env, sha, skip,  # noqa: E402
+                     start_serve, stop_serve, summary)
 
 _spec = importlib.util.spec_from_file_location("serve_test", os.path.join(HERE, "test-serve.py"))
 serve_test = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(serve_test)
 shutil.rmtree(serve_test.TMP, ignore_errors=True)   # its own scratch folder: unused here
-FakeSlack, finding, call, sha = (serve_test.FakeSlack, serve_test.finding, serve_test.call,
-                                 serve_test.sha)
+FakeSlack, finding = serve_test.FakeSlack, serve_test.finding
 
 RIPOSTE = riposte_binary()
 TMP = tempfile.mkdtemp(prefix="riposte-serve-routes-")

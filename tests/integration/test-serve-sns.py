@@ -39,13 +39,11 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from harness import (ROOT, Moto, ok, riposte_binary, serve_env, skip,  # noqa: E402
-                     start_serve, summary)
+from harness import (ROOT, Moto, call, ok, riposte_binary, serve_env,  # noqa: E402
+                     skip, start_serve, summary)
 
 RIPOSTE = riposte_binary()
 TMP = tempfile.mkdtemp(prefix="riposte-sns-")
@@ -159,14 +157,6 @@ class FakeSNS:
     def stop(self):
         self.srv.shutdown()
 
-
-def call(method, url, body=None, headers=None, timeout=20):
-    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
 
 
 def main():

@@ -27,14 +27,13 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from harness import (Moto, ok, riposte_binary, serve_env, skip, start_serve,  # noqa: E402
-                     summary)
+from harness import (Moto, call, ok, riposte_binary, serve_env, sha, skip,  # noqa: E402
+                     start_serve, summary)
 
 RIPOSTE = riposte_binary()
 TMP = tempfile.mkdtemp(prefix="riposte-serve-")
@@ -88,9 +87,6 @@ class FakeSlack:
     def stop(self):
         self.srv.shutdown()
 
-
-def sha(s):
-    return hashlib.sha256(s.encode()).hexdigest()
 
 
 def write_config(moto_url, slack_port, db):
@@ -157,14 +153,6 @@ def finding(key, user):
         },
     }
 
-
-def call(method, url, body=None, headers=None, timeout=10):
-    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
 
 
 def interaction(run, step, user, action="riposte_approve"):
