@@ -434,6 +434,75 @@ static void test_group_commit(void)
     rip_store_close(st);
 }
 
+/* background_checkpoint: a thread of the store copies the WAL into the
+ * database once it passes 16 MiB; nothing is lost or doubled on the way. */
+static void test_background_checkpoint(void)
+{
+    const char *path = db_path("ckpt.db");
+    char arn[400], issuer[400], id[32];
+    memset(arn, 'a', sizeof(arn) - 1);
+    arn[sizeof(arn) - 1] = '\0';
+    memcpy(arn, "arn:aws:sts::111122223333:assumed-role/r/", 41);
+    memcpy(issuer, arn, sizeof(arn));
+    issuer[40] = 'i';
+    rip_store_options o;
+    rip_store_options_init(&o);
+    o.batch_events = 2000;
+    o.background_checkpoint = 1;
+    rip_store *st = open_db(path, &o);
+    if (!CHECK(st, "background checkpoint: open"))
+        return;
+    rip_store_stats stats = { 0 };
+    int n = 0, rc = 0;
+    /* Each event is about 1.5 KB with its index entries: a few thousand
+     * fill 16 MiB of WAL; stop once the thread has run (or at 60000). */
+    while (n < 60000 && rc == 0) {
+        for (int i = 0; i < 2000 && rc == 0; i++, n++) {
+            snprintf(id, sizeof(id), "ck-%d", n);
+            fake_spec sp = { id, 1700000000000000000 + n, "AKIACK", arn, issuer,
+                             "198.51.100.7", NULL, NULL };
+            rc = put_spec(st, &sp, NULL);
+        }
+        if (rc == 0)
+            rc = rip_store_flush(st);
+        for (int w = 0; w < 200; w++) {   /* up to 1 s for the thread */
+            rip_store_get_stats(st, &stats);
+            if (stats.checkpoints)
+                break;
+            usleep(5000);
+        }
+        if (stats.checkpoints)
+            break;
+    }
+    CHECK(rc == 0 && stats.checkpoints >= 1,
+          "background checkpoint: the thread checkpointed (%llu times) after %d events",
+          (unsigned long long)stats.checkpoints, n);
+    /* The caller's connection writes (as the detector and the engine do)
+     * and commits while the thread works. */
+    CHECK(rip_store_begin(st) == 0 && rip_store_commit(st) == 0,
+          "background checkpoint: a caller's transaction commits");
+    CHECK(sql_int(path, "SELECT COUNT(*) FROM events WHERE provider_id LIKE 'ck-%'") == n,
+          "background checkpoint: an independent reader sees all %d events", n);
+    CHECK(rip_store_close(st) == 0, "background checkpoint: close");
+    CHECK(sql_int(path, "SELECT COUNT(*) FROM events WHERE provider_id LIKE 'ck-%'") == n &&
+              sql_int(path, "SELECT COUNT(DISTINCT provider_id) FROM events") == n,
+          "background checkpoint: after close, %d events, none twice", n);
+    CHECK(sql_int(path, "SELECT COUNT(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'")
+              == 1, "background checkpoint: the file passes integrity_check");
+
+    /* Without the option no such thread runs. */
+    rip_store_options_init(&o);
+    st = open_db(path, &o);
+    if (st) {
+        fake_spec sp = { "ck-plain", 1700000000000000000, NULL, NULL, NULL, NULL, NULL, NULL };
+        put_spec(st, &sp, NULL);
+        rip_store_flush(st);
+        rip_store_get_stats(st, &stats);
+        CHECK(stats.checkpoints == 0, "background checkpoint: off by default");
+        rip_store_close(st);
+    }
+}
+
 typedef struct producer {
     rip_store *st;
     int base, n, err;
@@ -778,6 +847,7 @@ int main(void)
     test_migrate_old();
     test_insert_dedup();
     test_group_commit();
+    test_background_checkpoint();
     test_threads();
     test_reingest();
     test_queries();

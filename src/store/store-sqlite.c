@@ -68,6 +68,10 @@ enum rec_field {
 #define WAL_AUTOCHECKPOINT_PAGES 65536 /* 1 GiB of 16 KiB pages */
 #define WAL_SIZE_LIMIT ((int64_t)64 << 20)  /* what the WAL shrinks back to */
 #define MMAP_SIZE ((int64_t)2 << 30)   /* SQLite's usual ceiling is just below */
+/* With background_checkpoint: the checkpoint thread is woken once the WAL
+ * holds this many frames (16 MiB of 16 KiB pages, SQLite's own default of
+ * 1000 frames rounded). */
+#define BG_CHECKPOINT_FRAMES 1024
 
 typedef struct rec_span {
     uint32_t off;          /* from the record's start; SPAN_ABSENT: no value */
@@ -118,6 +122,14 @@ struct rip_store {
     int werr;              /* sticky writer error */
     char wmsg[512];        /* written once, before werr is set */
     rip_store_stats stats;
+
+    /* background_checkpoint: the checkpoint thread and its connection. */
+    sqlite3 *cdb;
+    pthread_t ckpt_thread;
+    bool ckpt_started;
+    pthread_mutex_t ckpt_mu;    /* guards the two below */
+    pthread_cond_t cv_ckpt;
+    bool ckpt_wanted, ckpt_stop;
 };
 
 /* ---- small helpers ---- */
@@ -439,6 +451,7 @@ static void store_free(rip_store *st)
     sqlite3_finalize(st->ins_raw);
     sqlite3_finalize(st->ins_resource);
     rip_store_sql_cache_free(st);
+    sqlite3_close(st->cdb);
     sqlite3_close(st->wdb);
     sqlite3_close(st->rdb);
     rip_buf_release(&st->batches[0].buf);
@@ -446,9 +459,87 @@ static void store_free(rip_store *st)
     pthread_cond_destroy(&st->cv_work);
     pthread_cond_destroy(&st->cv_space);
     pthread_cond_destroy(&st->cv_durable);
+    pthread_cond_destroy(&st->cv_ckpt);
+    pthread_mutex_destroy(&st->ckpt_mu);
     pthread_mutex_destroy(&st->mu);
     free(st->path);
     free(st);
+}
+
+/* ---- background checkpoints ---- */
+
+/* Called by SQLite after each commit on the caller's and the writer's
+ * connections, in place of its automatic checkpoint: wakes the checkpoint
+ * thread once the WAL is BG_CHECKPOINT_FRAMES long. Past
+ * WAL_AUTOCHECKPOINT_PAGES (the thread cannot keep up, or a reader holds
+ * old frames), the writer checkpoints itself between its batches, as
+ * without the thread, so the WAL stays bounded. */
+static int wal_hook(void *ud, sqlite3 *db, const char *name, int frames)
+{
+    rip_store *st = ud;
+    if (frames >= BG_CHECKPOINT_FRAMES) {
+        pthread_mutex_lock(&st->ckpt_mu);
+        st->ckpt_wanted = true;
+        pthread_cond_signal(&st->cv_ckpt);
+        pthread_mutex_unlock(&st->ckpt_mu);
+    }
+    if (db == st->wdb && frames >= WAL_AUTOCHECKPOINT_PAGES)
+        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    return SQLITE_OK;
+}
+
+/* PASSIVE checkpoints on a connection of its own: they copy what no reader
+ * still needs and never block the writer or a reader; a busy or failed one
+ * is tried again at the next wake-up. */
+static void *ckpt_main(void *arg)
+{
+    rip_store *st = arg;
+    pthread_mutex_lock(&st->ckpt_mu);
+    for (;;) {
+        while (!st->ckpt_wanted && !st->ckpt_stop)
+            pthread_cond_wait(&st->cv_ckpt, &st->ckpt_mu);
+        if (st->ckpt_stop)
+            break;
+        st->ckpt_wanted = false;
+        pthread_mutex_unlock(&st->ckpt_mu);
+        int log = 0, done = 0;
+        int rc = sqlite3_wal_checkpoint_v2(st->cdb, "main", SQLITE_CHECKPOINT_PASSIVE, &log,
+                                           &done);
+        pthread_mutex_lock(&st->mu);
+        if (rc == SQLITE_OK)
+            st->stats.checkpoints++;
+        pthread_mutex_unlock(&st->mu);
+        pthread_mutex_lock(&st->ckpt_mu);
+    }
+    pthread_mutex_unlock(&st->ckpt_mu);
+    return NULL;
+}
+
+static int ckpt_start(rip_store *st, char *msg, size_t msglen)
+{
+    int rc = open_conn(st->path, &st->opt, false, &st->cdb, msg, msglen);
+    if (rc)
+        return rc;
+    sqlite3_wal_hook(st->rdb, wal_hook, st);
+    sqlite3_wal_hook(st->wdb, wal_hook, st);
+    if (pthread_create(&st->ckpt_thread, NULL, ckpt_main, st) != 0) {
+        set_msg(msg, msglen, "cannot start the checkpoint thread");
+        return RIP_ENOMEM;
+    }
+    st->ckpt_started = true;
+    return 0;
+}
+
+static void ckpt_stop(rip_store *st)
+{
+    if (!st->ckpt_started)
+        return;
+    pthread_mutex_lock(&st->ckpt_mu);
+    st->ckpt_stop = true;
+    pthread_cond_signal(&st->cv_ckpt);
+    pthread_mutex_unlock(&st->ckpt_mu);
+    pthread_join(st->ckpt_thread, NULL);
+    st->ckpt_started = false;
 }
 
 int rip_store_open(const char *path, const rip_store_options *opt,
@@ -483,6 +574,8 @@ int rip_store_open(const char *path, const rip_store_options *opt,
     pthread_cond_init(&st->cv_work, &ca);
     pthread_cond_init(&st->cv_space, &ca);
     pthread_cond_init(&st->cv_durable, &ca);
+    pthread_cond_init(&st->cv_ckpt, NULL);
+    pthread_mutex_init(&st->ckpt_mu, NULL);
     pthread_condattr_destroy(&ca);
     rip_buf_init(&st->batches[0].buf, 0);
     rip_buf_init(&st->batches[1].buf, 0);
@@ -528,12 +621,19 @@ int rip_store_open(const char *path, const rip_store_options *opt,
             set_msg(msg, sizeof(msg), "%s", sqlite3_errmsg(st->wdb));
             goto out;
         }
+        if (st->opt.background_checkpoint) {
+            rc = ckpt_start(st, msg, sizeof(msg));
+            if (rc)
+                goto out;
+        }
     }
     *out = st;
     st = NULL;
 out:
-    if (st)
+    if (st) {
+        ckpt_stop(st);
         store_free(st);
+    }
     if (rc && err)
         snprintf(err->msg, sizeof(err->msg), "%s", msg[0] ? msg : rip_strerror(rc));
     return rc;
@@ -972,6 +1072,7 @@ int rip_store_close(rip_store *st)
     pthread_mutex_unlock(&st->mu);
     if (started)
         pthread_join(st->thread, NULL);
+    ckpt_stop(st);
     rc = st->werr;
     store_free(st);
     return rc;

@@ -60,6 +60,13 @@ typedef struct rip_store_options {
     int sync_full;             /* 1: fsync on every commit (power-loss safe) */
     int read_only;             /* 1: no writes, no migrations; the schema must
                                   be current */
+    int background_checkpoint; /* 1: a thread of the store's own copies the
+                                  WAL into the database (PASSIVE checkpoints,
+                                  their fsyncs included), so no commit of the
+                                  caller's or the writer's waits for one; for
+                                  a daemon, whose commits are on the way from
+                                  an alert to its containment. 0: commits
+                                  checkpoint as they go (SQLite's default) */
     rip_store_durable_fn on_durable;  /* may be NULL */
     void *ud;
 } rip_store_options;
@@ -123,6 +130,7 @@ typedef struct rip_store_stats {
     uint64_t stored;           /* new rows in events */
     uint64_t duplicates;       /* already stored: nothing written */
     uint64_t batches;          /* transactions committed */
+    uint64_t checkpoints;      /* background checkpoints run (background_checkpoint) */
 } rip_store_stats;
 
 /* A snapshot of the counters; call rip_store_flush() first for final ones. */
