@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "tap.h"
+#include "sources/input.h"
 #include "util/buf.h"
 #include "util/json.h"
 
@@ -139,6 +140,40 @@ int main(void)
         tcli_run(cmd, &two);
         CHECK(one.len > 0 && one.len == two.len && !memcmp(one.ptr, two.ptr, one.len),
               "--threads 2 prints exactly what one thread prints (%zu hits)", tcli_count_lines(&one));
+        /* Every line names its own rule file and input file (the rule
+         * object and the quoted path are written once and reused): the
+         * rule's file holds its id, the input file holds the event's id. */
+        size_t lines = 0, wrong = 0;
+        rip_json_doc hd;
+        rip_json_doc_init(&hd, NULL);
+        for (char *l = one.ptr, *e; (e = strchr(l, '\n')) != NULL; l = e + 1, lines++) {
+            if (rip_json_parse(&hd, l, (size_t)(e - l), NULL) != 0) {
+                wrong++;
+                continue;
+            }
+            const rip_json_node *r = rip_json_root(&hd);
+            static const char *const pairs[2][2] = { { "rule.path", "rule.id" },
+                                                     { "input.path", "event.id" } };
+            for (int k = 0; k < 2; k++) {
+                rip_slice file = rip_json_str(&hd, rip_json_path(r, pairs[k][0]));
+                rip_slice id = rip_json_str(&hd, rip_json_path(r, pairs[k][1]));
+                char fp[1024], want[256];
+                rip_buf text = RIP_BUF_INIT;
+                snprintf(fp, sizeof(fp), "%.*s", (int)file.len, file.ptr ? file.ptr : "");
+                snprintf(want, sizeof(want), "%.*s", (int)id.len, id.ptr ? id.ptr : "");
+                if (!want[0] || rip_input_read(fp, (size_t)64 << 20, &text) < 0 ||
+                    !strstr(text.ptr, want)) {
+                    if (wrong++ < 3)
+                        tap_diag("line %zu: %s '%s' not in %s '%s'", lines + 1, pairs[k][1],
+                                 want, pairs[k][0], fp);
+                }
+                rip_buf_release(&text);
+            }
+        }
+        rip_json_doc_release(&hd);
+        CHECK(lines >= 50 && wrong == 0,
+              "each of %zu jsonl hits names its own rule file and input file (%zu wrong)", lines,
+              wrong);
         rip_buf_release(&one);
         rip_buf_release(&two);
     } else {

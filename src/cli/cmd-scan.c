@@ -86,6 +86,7 @@ typedef struct scan_worker {
         uint64_t events, hits, errors, regex_errors;
     } mark;
     uint64_t regex_rolled_back;   /* regex errors of dropped deliveries */
+    rip_scan_fmt_cache fmt;       /* what every hit line repeats */
 } scan_worker;
 
 void cmd_scan_usage(FILE *out)
@@ -183,7 +184,7 @@ static int on_hit(void *ud, const rip_sigma_hit *hit, const rip_event *ev)
         return 0;
     w->cur->hits++;
     int r = rip_scan_format_hit(&w->out, w->ctx->format, hit->meta, ev,
-                                w->path, w->ctx->with_raw);
+                                w->path, w->ctx->with_raw, &w->fmt);
     if (r < 0) {
         w->failed = r;
         return r;
@@ -445,6 +446,7 @@ static int worker_init(scan_worker *w, scan_ctx *ctx)
     rip_buf_init(&w->data, 0);
     rip_buf_init(&w->out, 0);
     rip_buf_init(&w->err, 0);
+    rip_scan_fmt_cache_init(&w->fmt);
     rip_decoder_init(&w->dec, on_event, on_error, w, NULL);
     /* Documents are decoded record by record (see decode.h); the variable
      * turns it off, to compare the two paths. */
@@ -463,6 +465,7 @@ static void worker_release(scan_worker *w)
     rip_buf_release(&w->out);
     rip_buf_release(&w->err);
     obs_list_release(&w->obs);
+    rip_scan_fmt_cache_release(&w->fmt);
 }
 
 /* ---- rules ---- */

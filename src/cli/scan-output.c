@@ -123,9 +123,8 @@ static void jw_opt(rip_jw *w, const char *key, rip_slice s)
     rip_jw_slice(w, s);
 }
 
-static void jw_rule(rip_jw *w, const rip_sigma_meta *m)
+static void jw_rule_obj(rip_jw *w, const rip_sigma_meta *m)
 {
-    rip_jw_key(w, "rule");
     rip_jw_obj_begin(w);
     rip_jw_key(w, "id");
     rip_jw_str(w, m->id);
@@ -143,6 +142,49 @@ static void jw_rule(rip_jw *w, const rip_sigma_meta *m)
     rip_jw_key(w, "path");
     rip_jw_str(w, m->path);
     rip_jw_obj_end(w);
+}
+
+void rip_scan_fmt_cache_init(rip_scan_fmt_cache *c)
+{
+    for (size_t i = 0; i < RIP_SCAN_FMT_CACHE_RULES; i++) {
+        c->meta[i] = NULL;
+        rip_buf_init(&c->rule[i], 0);
+    }
+    rip_buf_init(&c->path, 0);
+    rip_buf_init(&c->qpath, 0);
+}
+
+void rip_scan_fmt_cache_release(rip_scan_fmt_cache *c)
+{
+    for (size_t i = 0; i < RIP_SCAN_FMT_CACHE_RULES; i++)
+        rip_buf_release(&c->rule[i]);
+    rip_buf_release(&c->path);
+    rip_buf_release(&c->qpath);
+    rip_scan_fmt_cache_init(c);
+}
+
+/* "rule":{…}, from the cache when it holds m. */
+static void jw_rule(rip_jw *w, const rip_sigma_meta *m, rip_scan_fmt_cache *c)
+{
+    rip_jw_key(w, "rule");
+    if (!c) {
+        jw_rule_obj(w, m);
+        return;
+    }
+    size_t i = ((uintptr_t)m >> 4) % RIP_SCAN_FMT_CACHE_RULES;
+    if (c->meta[i] != m) {
+        c->meta[i] = NULL;
+        rip_buf_reset(&c->rule[i]);
+        rip_jw r;
+        rip_jw_init(&r, &c->rule[i]);
+        jw_rule_obj(&r, m);
+        if (rip_jw_finish(&r) < 0) {
+            jw_rule_obj(w, m);
+            return;
+        }
+        c->meta[i] = m;
+    }
+    rip_jw_raw(w, c->rule[i].ptr, c->rule[i].len);
 }
 
 static void jw_event(rip_jw *w, const rip_event *ev)
@@ -174,12 +216,24 @@ static void jw_event(rip_jw *w, const rip_event *ev)
     rip_jw_obj_end(w);
 }
 
-static void jw_input(rip_jw *w, const char *path, uint64_t index)
+static void jw_input(rip_jw *w, const char *path, uint64_t index, rip_scan_fmt_cache *c)
 {
     rip_jw_key(w, "input");
     rip_jw_obj_begin(w);
     rip_jw_key(w, "path");
-    rip_jw_str(w, path);
+    size_t pl = path ? strlen(path) : 0;
+    if (c && path && !(c->path.len == pl && !memcmp(c->path.ptr, path, pl))) {
+        rip_buf_reset(&c->path);
+        rip_buf_reset(&c->qpath);
+        if (rip_buf_add(&c->path, path, pl) < 0 || rip_json_quote(&c->qpath, path, pl) < 0) {
+            rip_buf_reset(&c->path);
+            rip_buf_reset(&c->qpath);
+        }
+    }
+    if (c && path && c->qpath.len)
+        rip_jw_raw(w, c->qpath.ptr, c->qpath.len);
+    else
+        rip_jw_str(w, path);
     rip_jw_key(w, "index");
     rip_jw_u64(w, index);
     rip_jw_obj_end(w);
@@ -350,7 +404,7 @@ static void write_ocsf(rip_jw *w, const rip_sigma_meta *m, const rip_event *ev,
     }
     rip_jw_key(w, "unmapped");
     rip_jw_obj_begin(w);
-    jw_input(w, path, ev->input_index);
+    jw_input(w, path, ev->input_index, NULL);
     rip_jw_obj_end(w);
     rip_jw_obj_end(w);
 }
@@ -366,7 +420,8 @@ static int line_done(rip_buf *out, size_t start, int r)
 }
 
 int rip_scan_format_hit(rip_buf *out, rip_scan_format fmt, const rip_sigma_meta *meta,
-                        const rip_event *ev, const char *path, int with_raw)
+                        const rip_event *ev, const char *path, int with_raw,
+                        rip_scan_fmt_cache *cache)
 {
     size_t start = out->len;
     int r = 0;
@@ -428,9 +483,9 @@ int rip_scan_format_hit(rip_buf *out, rip_scan_format fmt, const rip_sigma_meta 
             write_ocsf(&w, meta, ev, path);
         } else {
             rip_jw_obj_begin(&w);
-            jw_rule(&w, meta);
+            jw_rule(&w, meta, cache);
             jw_event(&w, ev);
-            jw_input(&w, path, ev->input_index);
+            jw_input(&w, path, ev->input_index, cache);
             if (with_raw && ev->raw) {
                 rip_jw_key(&w, "raw");
                 rip_slice t = rip_json_text(ev->raw);
@@ -499,7 +554,7 @@ int rip_scan_format_corr(rip_buf *out, rip_scan_format fmt, const rip_sigma_meta
             rip_jw_obj_end(&w);
         } else {
             rip_jw_obj_begin(&w);
-            jw_rule(&w, meta);
+            jw_rule(&w, meta, NULL);
             rip_jw_key(&w, "correlation");
             rip_jw_obj_begin(&w);
             rip_jw_key(&w, "group");
