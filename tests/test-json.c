@@ -771,6 +771,29 @@ static void test_writer_escaping(void)
     CHECK(rip_jw_finish(&w) == 0 && strcmp(b.ptr, "{\"k\\\"\\n\xef\xbf\xbd\":\"\\u007f\"}") == 0,
           "writer: keys are escaped as strings are");
 
+    /* Every byte value at every position of a 24-byte ASCII run: the
+     * word-at-a-time scan must stop for each one wherever it falls. */
+    int bad = 0;
+    for (int c = 0; c < 256 && !bad; c++) {
+        for (int pos = 0; pos < 24 && !bad; pos++) {
+            char in[24], want1[64];
+            memset(in, 'x', sizeof(in));
+            in[pos] = (char)c;
+            rip_buf_reset(&b);
+            rip_json_quote(&b, in, sizeof(in));
+            /* The reference: one byte alone, quoted, between the x's. */
+            rip_buf one = RIP_BUF_INIT;
+            rip_json_quote(&one, in + pos, 1);
+            snprintf(want1, sizeof(want1), "\"%.*s%.*s%.*s\"", pos, in, (int)one.len - 2,
+                     one.ptr + 1, 23 - pos, in + pos + 1);
+            bad = strcmp(b.ptr, want1) != 0;
+            if (bad)
+                tap_diag("byte 0x%02x at %d: got %s want %s", c, pos, b.ptr, want1);
+            rip_buf_release(&one);
+        }
+    }
+    CHECK(!bad, "quote: each byte value at each position of a long run is escaped alike");
+
     /* A capped buffer: quote fails whole and leaves the buffer as it was. */
     rip_buf small;
     rip_buf_init(&small, 8);

@@ -68,13 +68,8 @@ int rip_buf_add(rip_buf *b, const void *p, size_t n)
     return 0;
 }
 
-int rip_buf_addc(rip_buf *b, char c)
+int rip_buf_addc_slow(rip_buf *b, char c)
 {
-    if (b->len + 1 < b->alloc && (!b->cap || b->len < b->cap)) {
-        b->ptr[b->len++] = c;
-        b->ptr[b->len] = '\0';
-        return 0;
-    }
     return rip_buf_add(b, &c, 1);
 }
 

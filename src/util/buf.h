@@ -29,7 +29,17 @@ void rip_buf_reset(rip_buf *b);
 /* Ensures room for n more bytes (plus NUL). 0 or RIP_ELIMIT/RIP_ENOMEM. */
 int rip_buf_grow(rip_buf *b, size_t n);
 int rip_buf_add(rip_buf *b, const void *p, size_t n);
-int rip_buf_addc(rip_buf *b, char c);
+int rip_buf_addc_slow(rip_buf *b, char c);
+/* Inline: the JSON writer appends a byte per separator, brace and colon. */
+static inline int rip_buf_addc(rip_buf *b, char c)
+{
+    if (b->len + 1 < b->alloc && (!b->cap || b->len < b->cap)) {
+        b->ptr[b->len++] = c;
+        b->ptr[b->len] = '\0';
+        return 0;
+    }
+    return rip_buf_addc_slow(b, c);
+}
 int rip_buf_adds(rip_buf *b, const char *s);
 int rip_buf_addf(rip_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -132,6 +132,21 @@ static size_t utf8_len(const uint8_t *p, const uint8_t *end)
     return 0;
 }
 
+/* Whether any of the 8 bytes in x must be escaped or looked at: below
+ * 0x20, '"', '\\', 0x7f, or 0x80 and above (the classic "has a zero byte"
+ * test, (v - 0x01…) & ~v & 0x80…, applied to x xor each byte; it may
+ * over-report only bytes after a true hit, so "any" is exact). */
+static inline int quote_special8(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    uint64_t ctl = (x - ones * 0x20) & ~x;
+    uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\'), d = x ^ (ones * 0x7f);
+    q = (q - ones) & ~q;
+    b = (b - ones) & ~b;
+    d = (d - ones) & ~d;
+    return ((ctl | q | b | d | x) & highs) != 0;
+}
+
 int rip_json_quote(rip_buf *out, const char *s, size_t len)
 {
     size_t start_len = out->len;
@@ -142,6 +157,13 @@ int rip_json_quote(rip_buf *out, const char *s, size_t len)
     const uint8_t *p = (const uint8_t *)s, *end = p + len;
     while (p < end) {
         const uint8_t *q = p;
+        while (end - q >= 8) {
+            uint64_t x;
+            memcpy(&x, q, 8);
+            if (quote_special8(x))
+                break;
+            q += 8;
+        }
         while (q < end && !quote_special[*q])
             q++;
         if (q > p && (r = rip_buf_add(out, p, (size_t)(q - p))) < 0)
