@@ -55,6 +55,34 @@ int main(void)
           "text output names the rule, the call and the actor");
     CHECK(strstr(out.ptr, "1 hit from") != NULL, "text output ends with a summary");
 
+    /* A hostile record and file name cannot drive the terminal: control
+     * bytes and DEL in the fields and the path of a text line become '?'
+     * (short fields and long ones, so each copy path meets one). */
+    tcli_write(tmpdir, "esc\x1b[31m-a-file-name-long-enough-for-blocks.jsonl",
+               "{\"eventVersion\":\"1.08\",\"eventTime\":\"2026-11-01T10:00:00Z\",\"eventID\":\"e-esc\","
+               "\"eventSource\":\"cloudtrail.amazonaws.com\",\"eventName\":\"StopLogging\","
+               "\"awsRegion\":\"eu\\u007fwest-1\",\"sourceIPAddress\":\"203\\u0007.0.113.9\","
+               "\"recipientAccountId\":\"111122223333\",\"userIdentity\":{\"type\":\"IAMUser\","
+               "\"arn\":\"arn:aws:iam::111122223333:user/\\u001b[2Jmallory-with-a-long-name\\u007f-x\"}}\n"
+               "{\"eventVersion\":\"1.08\",\"eventTime\":\"2026-11-01T10:00:00Z\",\"eventID\":\"e-del\","
+               "\"eventSource\":\"cloudtrail.amazonaws.com\",\"eventName\":\"StopLogging\","
+               "\"userIdentity\":{\"type\":\"IAMUser\","
+               "\"arn\":\"arn:aws:iam::111122223333:user/mallory\\u007fzzzzzzz\"}}\n");
+    snprintf(cmd, sizeof(cmd), "%s scan '%s/esc\x1b[31m-a-file-name-long-enough-for-blocks.jsonl' "
+             "2>/dev/null", RIPOSTE_EXE, tmpdir);
+    rip_buf_reset(&out);
+    tcli_run(cmd, &out);
+    size_t ctl = 0;
+    for (size_t i = 0; i < out.len; i++)
+        if (((unsigned char)out.ptr[i] < 0x20 && out.ptr[i] != '\n') || out.ptr[i] == 0x7f)
+            ctl++;
+    CHECK(ctl == 0 && strstr(out.ptr, "user/?[2Jmallory-with-a-long-name?-x") &&
+              strstr(out.ptr, "from 203?.0.113.9 in 111122223333/eu?west-1") &&
+              strstr(out.ptr, "user/mallory?zzzzzzz") &&
+              strstr(out.ptr, "esc?[31m-a-file-name-long-enough-for-blocks.jsonl record 1]"),
+          "text output: control bytes of the record and the path are shown as '?' (%zu left)",
+          ctl);
+
     snprintf(cmd, sizeof(cmd), "%s scan %s/quiet.jsonl >/dev/null 2>&1", RIPOSTE_EXE, tmpdir);
     rc = tcli_run(cmd, NULL);
     CHECK(rc == 0, "scan without hits exits 0 (got %d)", rc);
