@@ -470,10 +470,13 @@ static void store_free(rip_store *st)
 
 /* Called by SQLite after each commit on the caller's and the writer's
  * connections, in place of its automatic checkpoint: wakes the checkpoint
- * thread once the WAL is BG_CHECKPOINT_FRAMES long. Past
- * WAL_AUTOCHECKPOINT_PAGES (the thread cannot keep up, or a reader holds
- * old frames), the writer checkpoints itself between its batches, as
- * without the thread, so the WAL stays bounded. */
+ * thread once the WAL is BG_CHECKPOINT_FRAMES long. The WAL only restarts
+ * from its beginning when a transaction begins after a checkpoint copied
+ * all of it, which steady writes never leave time for; so past
+ * WAL_AUTOCHECKPOINT_PAGES the writer checkpoints itself, inside the
+ * commit that got there, as without the thread. The thread has copied
+ * nearly every frame by then, so that checkpoint is short, and the WAL
+ * stays within 1 GiB. */
 static int wal_hook(void *ud, sqlite3 *db, const char *name, int frames)
 {
     rip_store *st = ud;
@@ -508,6 +511,8 @@ static void *ckpt_main(void *arg)
         pthread_mutex_lock(&st->mu);
         if (rc == SQLITE_OK)
             st->stats.checkpoints++;
+        else if (rc != SQLITE_BUSY)
+            st->stats.checkpoint_errors++;
         pthread_mutex_unlock(&st->mu);
         pthread_mutex_lock(&st->ckpt_mu);
     }

@@ -62,11 +62,15 @@ typedef struct rip_store_options {
                                   be current */
     int background_checkpoint; /* 1: a thread of the store's own copies the
                                   WAL into the database (PASSIVE checkpoints,
-                                  their fsyncs included), so no commit of the
-                                  caller's or the writer's waits for one; for
-                                  a daemon, whose commits are on the way from
-                                  an alert to its containment. 0: commits
-                                  checkpoint as they go (SQLite's default) */
+                                  their fsyncs included) once it passes
+                                  16 MiB, so the caller's commits never wait
+                                  for one and the writer's only when the WAL
+                                  reaches 1 GiB (under steady writes the WAL
+                                  cannot restart before; see docs/SCHEMA.md);
+                                  for a daemon, whose commits are on the way
+                                  from an alert to its containment. 0:
+                                  commits checkpoint as they go (SQLite's
+                                  default) */
     rip_store_durable_fn on_durable;  /* may be NULL */
     void *ud;
 } rip_store_options;
@@ -130,7 +134,9 @@ typedef struct rip_store_stats {
     uint64_t stored;           /* new rows in events */
     uint64_t duplicates;       /* already stored: nothing written */
     uint64_t batches;          /* transactions committed */
-    uint64_t checkpoints;      /* background checkpoints run (background_checkpoint) */
+    uint64_t checkpoints;      /* background checkpoint runs that succeeded
+                                  (whole or partial; background_checkpoint) */
+    uint64_t checkpoint_errors;  /* …and that failed (retried at the next wake-up) */
 } rip_store_stats;
 
 /* A snapshot of the counters; call rip_store_flush() first for final ones. */
