@@ -202,6 +202,34 @@ int main(void)
         CHECK(lines >= 50 && wrong == 0,
               "each of %zu jsonl hits names its own rule file and input file (%zu wrong)", lines,
               wrong);
+        /* The rule object is one cached piece: its id, path and title would
+         * agree even if the wrong rule's were reused. The text format writes
+         * each hit's title afresh, in the same order: line k of both names
+         * the same rule. */
+        rip_buf text = RIP_BUF_INIT;
+        snprintf(cmd, sizeof(cmd),
+                 "%s scan --rules %s/sigma/rules %s/cloudtrail/stratus_red_team/detonation-logs 2>/dev/null",
+                 RIPOSTE_EXE, tap_corpus(), tap_corpus());
+        tcli_run(cmd, &text);
+        size_t same = 0, pairs = 0;
+        rip_json_doc_init(&hd, NULL);
+        for (char *l = one.ptr, *t = text.ptr, *e, *te;
+             (e = strchr(l, '\n')) != NULL && (te = strchr(t, '\n')) != NULL;
+             l = e + 1, t = te + 1, pairs++) {
+            rip_slice title = RIP_SLICE_NULL;
+            if (rip_json_parse(&hd, l, (size_t)(e - l), NULL) == 0)
+                title = rip_json_str(&hd, rip_json_path(rip_json_root(&hd), "rule.title"));
+            *te = '\0';
+            char want[300];
+            snprintf(want, sizeof(want), "  %.*s  ", (int)title.len, title.ptr ? title.ptr : "");
+            if (title.len && strstr(t, want))
+                same++;
+            *te = '\n';
+        }
+        rip_json_doc_release(&hd);
+        CHECK(pairs == lines && same == lines,
+              "line by line, jsonl and text name the same rule (%zu of %zu)", same, lines);
+        rip_buf_release(&text);
         rip_buf_release(&one);
         rip_buf_release(&two);
     } else {

@@ -28,7 +28,9 @@ int rip_scan_format_parse(const char *s, rip_scan_format *out);
 /* What every jsonl hit of one rule, or from one input, repeats: the rule
  * object and the quoted path, written once and copied into each line (most
  * of a hit's bytes; a hunt over busy logs has a hit for most records). One
- * per thread: rip_scan_fmt_cache_init(), then rip_scan_fmt_cache_release(). */
+ * per thread: rip_scan_fmt_cache_init(), then rip_scan_fmt_cache_release().
+ * Rules are known by their meta pointer: a cache must not outlive the
+ * ruleset it served. */
 #define RIP_SCAN_FMT_CACHE_RULES 64
 typedef struct rip_scan_fmt_cache {
     const rip_sigma_meta *meta[RIP_SCAN_FMT_CACHE_RULES];
