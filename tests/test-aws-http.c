@@ -8,6 +8,7 @@
 #include "cloud/aws-creds.h"
 #include "cloud/aws-http.h"
 #include "cloud/aws-proto.h"
+#include "cloud/curl-load.h"
 #include "tests/aws-fake-server.h"
 #include "tests/tap.h"
 #include "util/err.h"
@@ -250,8 +251,32 @@ static void s3_wire(void)
     fake_stop(&s);
 }
 
+/* The response sink every HTTP client of riposte's writes bodies with:
+ * past its max, or past the buffer's own cap, it stops the transfer and
+ * keeps what it had. */
+static void body_sink(void)
+{
+    char chunk[6] = "abcdef";
+    rip_buf b = RIP_BUF_INIT;
+    rip_curl_sink k = { &b, 10, 0 };
+    size_t a = rip_curl_sink_write(chunk, 1, 6, &k);
+    size_t c = rip_curl_sink_write(chunk, 2, 3, &k);
+    CHECK(a == 6 && c == 0 && k.too_big && b.len == 6 && !strcmp(b.ptr, "abcdef"),
+          "sink: a write past max stops the transfer and keeps the 6 bytes before it");
+    rip_buf_release(&b);
+    rip_buf capped;
+    rip_buf_init(&capped, 8);
+    rip_curl_sink u = { &capped, 0, 0 };
+    a = rip_curl_sink_write(chunk, 1, 6, &u);
+    c = rip_curl_sink_write(chunk, 1, 6, &u);
+    CHECK(a == 6 && c == 0 && u.too_big && capped.len == 6,
+          "sink: with max 0 the buffer's own cap is the limit");
+    rip_buf_release(&capped);
+}
+
 int main(void)
 {
+    body_sink();
     endpoints();
     signing_and_reuse();
     retries();

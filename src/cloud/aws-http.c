@@ -17,6 +17,7 @@
 #include "cloud/aws-xml.h"
 #include "util/crypto-load.h"
 #include "util/err.h"
+#include "util/log.h"
 #include "util/json.h"
 
 #define MAX_BACKOFF_MS 20000L
@@ -316,24 +317,11 @@ void rip_aws_parse_error(const char *body, size_t len, const char *content_type,
 /* ---- transport ---- */
 
 typedef struct xfer {
-    rip_buf *body;
-    bool too_big;
     char request_id[128];
     char content_type[128];
     char error_type[128];
     long retry_after_ms;
 } xfer;
-
-static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
-{
-    xfer *x = ud;
-    size_t n = size * nmemb;
-    if (rip_buf_add(x->body, p, n) < 0) {
-        x->too_big = true;
-        return 0;
-    }
-    return n;
-}
 
 static void header_value(const char *line, size_t n, size_t namelen, char *out, size_t cap)
 {
@@ -377,14 +365,10 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
 static void logf_(rip_aws_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void logf_(rip_aws_client *c, const char *fmt, ...)
 {
-    if (!c->log)
-        return;
-    char line[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
+    rip_vlogf(c->log, c->log_ctx, NULL, fmt, ap);
     va_end(ap);
-    c->log(c->log_ctx, line);
 }
 
 static void sleep_ms(rip_aws_client *c, long ms)
@@ -565,8 +549,8 @@ int rip_aws_send(rip_aws_client *c, const rip_aws_request *r, rip_aws_response *
 
         xfer x;
         memset(&x, 0, sizeof(x));
-        x.body = &resp->body;
         x.retry_after_ms = -1;
+        rip_curl_sink sink = { &resp->body, 0, 0 };   /* the body's own cap */
         CURL *cu = c->curl;
         curl->easy_reset(cu);
         curl->easy_setopt(cu, CURLOPT_URL, url.ptr);
@@ -574,8 +558,8 @@ int rip_aws_send(rip_aws_client *c, const rip_aws_request *r, rip_aws_response *
         curl->easy_setopt(cu, CURLOPT_TIMEOUT_MS, c->timeout_ms);
         curl->easy_setopt(cu, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
         curl->easy_setopt(cu, CURLOPT_HTTPHEADER, hl);
-        curl->easy_setopt(cu, CURLOPT_WRITEFUNCTION, on_body);
-        curl->easy_setopt(cu, CURLOPT_WRITEDATA, &x);
+        curl->easy_setopt(cu, CURLOPT_WRITEFUNCTION, rip_curl_sink_write);
+        curl->easy_setopt(cu, CURLOPT_WRITEDATA, &sink);
         curl->easy_setopt(cu, CURLOPT_HEADERFUNCTION, on_header);
         curl->easy_setopt(cu, CURLOPT_HEADERDATA, &x);
         curl->easy_setopt(cu, CURLOPT_ERRORBUFFER, curl_err);
@@ -602,7 +586,7 @@ int rip_aws_send(rip_aws_client *c, const rip_aws_request *r, rip_aws_response *
         snprintf(err->request_id, sizeof(err->request_id), "%s", x.request_id);
 
         bool throttle = false, retryable = false, timeout = false;
-        if (x.too_big || cc == CURLE_FILESIZE_EXCEEDED) {
+        if (sink.too_big || cc == CURLE_FILESIZE_EXCEEDED) {
             rc = RIP_ELIMIT;
             snprintf(err->message, sizeof(err->message), "response larger than %zu bytes",
                      c->max_response);

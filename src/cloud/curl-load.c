@@ -86,3 +86,15 @@ const char *rip_curl_load_error(void)
 {
     return why;
 }
+
+size_t rip_curl_sink_write(char *p, size_t size, size_t nmemb, void *sink)
+{
+    rip_curl_sink *k = sink;
+    size_t n = size * nmemb;
+    if ((k->max && (k->body->len > k->max || n > k->max - k->body->len)) ||
+        rip_buf_add(k->body, p, n) < 0) {
+        k->too_big = 1;
+        return 0;
+    }
+    return n;
+}

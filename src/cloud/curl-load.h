@@ -19,6 +19,9 @@
 #define RIPOSTE_CLOUD_CURL_LOAD_H
 
 #include <curl/curl.h>
+#include <stddef.h>
+
+#include "util/buf.h"
 
 typedef struct rip_curl_api {
     CURL *(*easy_init)(void);
@@ -42,5 +45,17 @@ const rip_curl_api *rip_curl(void);
  * "cannot load libcurl (libcurl.so.4): <dlerror>; install libcurl4". ""
  * before the first rip_curl() call and after a successful one. Static. */
 const char *rip_curl_load_error(void);
+
+/* A response body into a buffer: pass rip_curl_sink_write as
+ * CURLOPT_WRITEFUNCTION and a sink as CURLOPT_WRITEDATA. Past max bytes in
+ * all (0: only the buffer's own cap), or when the buffer cannot grow, it
+ * sets too_big and stops the transfer (CURLE_WRITE_ERROR). */
+typedef struct rip_curl_sink {
+    rip_buf *body;
+    size_t max;
+    int too_big;
+} rip_curl_sink;
+
+size_t rip_curl_sink_write(char *p, size_t size, size_t nmemb, void *sink);
 
 #endif

@@ -15,21 +15,8 @@
 #include "util/err.h"
 
 typedef struct xfer {
-    rip_buf *body;
     long retry_after_s;
-    int too_big;
 } xfer;
-
-static size_t on_body(char *p, size_t sz, size_t n, void *ud)
-{
-    xfer *x = ud;
-    size_t len = sz * n;
-    if (x->body->len + len > RIP_NOTIFY_HTTP_MAX_BODY || rip_buf_add(x->body, p, len)) {
-        x->too_big = 1;
-        return 0;
-    }
-    return len;
-}
 
 static size_t on_header(char *p, size_t sz, size_t n, void *ud)
 {
@@ -97,7 +84,8 @@ int rip_notify_http_post(const rip_notify_http_req *r, rip_notify_http_resp *out
 
     long budget = r->retry_budget_ms > 0 ? r->retry_budget_ms : 0;
     for (int tries = 1;; tries++) {
-        xfer x = { &out->body, -1, 0 };
+        xfer x = { -1 };
+        rip_curl_sink sink = { &out->body, RIP_NOTIFY_HTTP_MAX_BODY, 0 };
         rip_buf_reset(&out->body);
         curl->easy_reset(cu);
         curl->easy_setopt(cu, CURLOPT_URL, r->url);
@@ -112,12 +100,12 @@ int rip_notify_http_post(const rip_notify_http_req *r, rip_notify_http_resp *out
         curl->easy_setopt(cu, CURLOPT_POST, 1L);
         curl->easy_setopt(cu, CURLOPT_POSTFIELDS, r->body ? r->body : "");
         curl->easy_setopt(cu, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->len);
-        curl->easy_setopt(cu, CURLOPT_WRITEFUNCTION, on_body);
-        curl->easy_setopt(cu, CURLOPT_WRITEDATA, &x);
+        curl->easy_setopt(cu, CURLOPT_WRITEFUNCTION, rip_curl_sink_write);
+        curl->easy_setopt(cu, CURLOPT_WRITEDATA, &sink);
         curl->easy_setopt(cu, CURLOPT_HEADERFUNCTION, on_header);
         curl->easy_setopt(cu, CURLOPT_HEADERDATA, &x);
         CURLcode cc = curl->easy_perform(cu);
-        if (x.too_big) {
+        if (sink.too_big) {
             rc = RIP_ELIMIT;
             snprintf(err, errcap, "response body larger than %d bytes",
                      RIP_NOTIFY_HTTP_MAX_BODY);

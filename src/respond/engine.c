@@ -13,6 +13,7 @@
 #include "respond/run-context.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/log.h"
 #include "util/json.h"
 
 #define NS_PER_S INT64_C(1000000000)
@@ -58,14 +59,10 @@ __attribute__((format(printf, 2, 3)))
 #endif
 static void logf_(rip_engine *e, const char *fmt, ...)
 {
-    if (!e->o.log)
-        return;
-    char line[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
+    rip_vlogf(e->o.log, e->o.log_ud, NULL, fmt, ap);
     va_end(ap);
-    e->o.log(e->o.log_ud, line);
 }
 
 rip_engine *rip_engine_new(const rip_engine_opts *o)

@@ -25,6 +25,7 @@
 #include "server/source-sqs.h"
 #include "store/store.h"
 #include "util/err.h"
+#include "util/log.h"
 #include "util/json.h"
 
 #define NS INT64_C(1000000000)
@@ -115,14 +116,10 @@ __attribute__((format(printf, 2, 3)))
 #endif
 static void slog(rip_server *s, const char *fmt, ...)
 {
-    if (!s->d.log)
-        return;
-    char line[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
+    rip_vlogf(s->d.log, s->d.log_ud, NULL, fmt, ap);
     va_end(ap);
-    s->d.log(s->d.log_ud, line);
 }
 
 static void observe(histogram *h, double v)

@@ -15,6 +15,7 @@
 #include "server/sns.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/log.h"
 #include "util/json.h"
 
 #define NS INT64_C(1000000000)
@@ -45,14 +46,10 @@ __attribute__((format(printf, 2, 3)))
 #endif
 static void elog(rip_sns_endpoint *e, const char *fmt, ...)
 {
-    if (!e->o.log)
-        return;
-    char line[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
+    rip_vlogf(e->o.log, e->o.log_ud, NULL, fmt, ap);
     va_end(ap);
-    e->o.log(e->o.log_ud, line);
 }
 
 rip_sns_endpoint *rip_sns_endpoint_new(const rip_sns_endpoint_opts *o)
@@ -95,23 +92,6 @@ uint64_t rip_sns_endpoint_fetches(rip_sns_endpoint *e)
 
 /* ---- fetching ---- */
 
-typedef struct sink {
-    rip_buf *body;
-    size_t max;
-    int too_big;
-} sink;
-
-static size_t on_body(char *p, size_t sz, size_t n, void *ud)
-{
-    sink *k = ud;
-    size_t len = sz * n;
-    if (k->body->len + len > k->max || rip_buf_add(k->body, p, len)) {
-        k->too_big = 1;
-        return 0;
-    }
-    return len;
-}
-
 /* GETs url (already checked against the patterns): no redirects, http and
  * https only, at most max bytes, within the endpoint's timeout. 0 with
  * *status and body, or RIP_EIO / RIP_ELIMIT / RIP_ENOMEM with err (libcurl's
@@ -129,7 +109,7 @@ static int http_get(rip_sns_endpoint *e, const char *url, size_t max, rip_buf *b
         snprintf(err, errlen, "cannot start an HTTP transfer");
         return RIP_ENOMEM;
     }
-    sink k = { body, max, 0 };
+    rip_curl_sink k = { body, max, 0 };
     curl->easy_setopt(cu, CURLOPT_URL, url);
     curl->easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
     curl->easy_setopt(cu, CURLOPT_TIMEOUT_MS, e->o.timeout_ms);
@@ -137,7 +117,7 @@ static int http_get(rip_sns_endpoint *e, const char *url, size_t max, rip_buf *b
     curl->easy_setopt(cu, CURLOPT_PROTOCOLS_STR, "http,https");
     curl->easy_setopt(cu, CURLOPT_FOLLOWLOCATION, 0L);
     curl->easy_setopt(cu, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max);
-    curl->easy_setopt(cu, CURLOPT_WRITEFUNCTION, on_body);
+    curl->easy_setopt(cu, CURLOPT_WRITEFUNCTION, rip_curl_sink_write);
     curl->easy_setopt(cu, CURLOPT_WRITEDATA, &k);
     CURLcode cc = curl->easy_perform(cu);
     int rc = 0;

@@ -14,6 +14,7 @@
 #include "cloud/aws-proto.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/log.h"
 #include "util/json.h"
 
 #define SQS_TARGET "AmazonSQS."
@@ -28,20 +29,28 @@ struct rip_sqs_poller {
     rip_aws_client client;
 };
 
+/* "source NAME: " before the line. */
+static void source_vlogf(rip_log_fn log, void *ud, const char *name, const char *fmt,
+                         va_list ap) __attribute__((format(printf, 4, 0)));
+static void source_vlogf(rip_log_fn log, void *ud, const char *name, const char *fmt,
+                         va_list ap)
+{
+    if (!log)
+        return;
+    char prefix[RIP_LOG_LINE_MAX];
+    snprintf(prefix, sizeof(prefix), "source %s: ", name);
+    rip_vlogf(log, ud, prefix, fmt, ap);
+}
+
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
 static void plog(rip_sqs_poller *p, const char *fmt, ...)
 {
-    if (!p->o.log)
-        return;
-    char line[1024];
-    int n = snprintf(line, sizeof(line), "source %s: ", p->o.name);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+    source_vlogf(p->o.log, p->o.log_ud, p->o.name, fmt, ap);
     va_end(ap);
-    p->o.log(p->o.log_ud, line);
 }
 
 static void count(rip_sqs_poller *p, uint64_t *field, uint64_t n)
@@ -95,15 +104,10 @@ __attribute__((format(printf, 2, 3)))
 #endif
 static void content_log(rip_sqs_content *c, const char *fmt, ...)
 {
-    if (!c->log)
-        return;
-    char line[1024];
-    int n = snprintf(line, sizeof(line), "source %s: ", c->name);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+    source_vlogf(c->log, c->log_ud, c->name, fmt, ap);
     va_end(ap);
-    c->log(c->log_ud, line);
 }
 
 static int fetch_and_ingest(rip_sqs_content *c, rip_json_doc *d, const rip_json_node *rec)
