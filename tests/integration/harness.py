@@ -3,9 +3,12 @@
 tap-style counting (ok/skip, printed like tests/tap.h), moto's server on a
 free loopback port (`python3 -m moto.server`, started and stopped by the
 test), where the riposte binary under test is, and how the `riposte serve`
-tests run it (its environment, started on a free port, stopped).
+tests run it (its environment, started on a free port, stopped), and the
+small local HTTP servers that stand in for services these machines cannot
+reach (Slack, PagerDuty, SNS's certificate host).
 """
 import hashlib
+import http.server
 import os
 import re
 import signal
@@ -13,6 +16,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -161,3 +165,29 @@ def call(method, url, body=None, headers=None, timeout=20):
             return r.status, r.read().decode()
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode()
+
+
+class QuietHandler(http.server.BaseHTTPRequestHandler):
+    """A stub server's request handler that logs nothing."""
+
+    def log_message(self, *a):
+        pass
+
+    def reply(self, status, data=b"", ctype="application/json"):
+        """Answers with status and data (bytes) as its whole body."""
+        self.send_response(status)
+        if data:
+            self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if data:
+            self.wfile.write(data)
+
+
+def serve_http(handler):
+    """Serves handler (a QuietHandler subclass) on a free loopback port in a
+    daemon thread; returns the server (port: server_address[1];
+    stop with shutdown())."""
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv

@@ -32,8 +32,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from harness import (Moto, call, ok, riposte_binary, serve_env, sha, skip,  # noqa: E402
-                     start_serve, stop_serve, summary)
+from harness import (Moto, QuietHandler, call, ok, riposte_binary, serve_env,  # noqa: E402
+                     serve_http, sha, skip, start_serve, stop_serve, summary)
 
 _spec = importlib.util.spec_from_file_location("serve_test", os.path.join(HERE, "test-serve.py"))
 serve_test = importlib.util.module_from_spec(_spec)
@@ -129,32 +129,22 @@ class FakePagerDuty:
     202 as PagerDuty does."""
 
     def __init__(self):
-        import http.server
         import threading
         self.events = []
         self.lock = threading.Lock()
         outer = self
 
-        class H(http.server.BaseHTTPRequestHandler):
+        class H(QuietHandler):
             def do_POST(self):
                 n = int(self.headers.get("Content-Length", "0"))
                 body = json.loads(self.rfile.read(n).decode() or "{}")
                 with outer.lock:
                     outer.events.append(body)
-                data = json.dumps({"status": "success", "message": "Event processed",
-                                   "dedup_key": body.get("dedup_key")}).encode()
-                self.send_response(202)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.reply(202, json.dumps({"status": "success", "message": "Event processed",
+                                            "dedup_key": body.get("dedup_key")}).encode())
 
-            def log_message(self, *a):
-                pass
-
-        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.srv = serve_http(H)
         self.port = self.srv.server_address[1]
-        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
 
     def wait(self, n, timeout=20):
         deadline = time.time() + timeout

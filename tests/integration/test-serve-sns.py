@@ -27,7 +27,6 @@ Usage: test-serve-sns.py [RIPOSTE_BINARY]. Prints tap lines; exits 1 on failure.
 import base64
 import gzip
 import hashlib
-import http.server
 import io
 import json
 import os
@@ -42,8 +41,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from harness import (ROOT, Moto, call, ok, riposte_binary, serve_env,  # noqa: E402
-                     skip, start_serve, summary)
+from harness import (ROOT, Moto, QuietHandler, call, ok, riposte_binary,  # noqa: E402
+                     serve_env, serve_http, skip, start_serve, summary)
 
 RIPOSTE = riposte_binary()
 TMP = tempfile.mkdtemp(prefix="riposte-sns-")
@@ -120,7 +119,7 @@ class FakeSNS:
         self.lock = threading.Lock()
         outer = self
 
-        class H(http.server.BaseHTTPRequestHandler):
+        class H(QuietHandler):
             def do_GET(self):
                 with outer.lock:
                     outer.requests.append(self.path)
@@ -132,23 +131,13 @@ class FakeSNS:
                             b"</ConfirmSubscriptionResult></ConfirmSubscriptionResponse>")
                     ctype = "text/xml"
                 else:
-                    self.send_response(404)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
+                    self.reply(404)
                     return
-                self.send_response(200)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.reply(200, data, ctype)
 
-            def log_message(self, *a):
-                pass
-
-        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.srv = serve_http(H)
         self.port = self.srv.server_address[1]
         self.base = f"http://127.0.0.1:{self.port}"
-        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
 
     def paths(self):
         with self.lock:

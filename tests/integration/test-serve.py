@@ -16,7 +16,6 @@ Usage: test-serve.py [RIPOSTE_BINARY]. Prints tap lines; exits 1 on failure.
 """
 import hashlib
 import hmac
-import http.server
 import json
 import os
 import re
@@ -32,8 +31,8 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from harness import (Moto, call, ok, riposte_binary, serve_env, sha, skip,  # noqa: E402
-                     start_serve, summary)
+from harness import (Moto, QuietHandler, call, ok, riposte_binary, serve_env,  # noqa: E402
+                     serve_http, sha, skip, start_serve, summary)
 
 RIPOSTE = riposte_binary()
 TMP = tempfile.mkdtemp(prefix="riposte-serve-")
@@ -52,7 +51,7 @@ class FakeSlack:
         self.lock = threading.Lock()
         outer = self
 
-        class H(http.server.BaseHTTPRequestHandler):
+        class H(QuietHandler):
             def do_POST(self):
                 n = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(n).decode()
@@ -60,19 +59,10 @@ class FakeSlack:
                     outer.calls.append({"path": self.path, "auth": self.headers.get(
                         "Authorization", ""), "body": body})
                 reply = {"ok": True, "channel": "C0SECURITY", "ts": "1700000000.000100"}
-                data = json.dumps(reply).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.reply(200, json.dumps(reply).encode())
 
-            def log_message(self, *a):
-                pass
-
-        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.srv = serve_http(H)
         self.port = self.srv.server_address[1]
-        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
 
     def wait(self, method, n=1, timeout=15):
         deadline = time.time() + timeout
