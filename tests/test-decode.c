@@ -5,7 +5,11 @@
  * line of panther_labelled_events decode with zero errors and as many events
  * as records, except the inputs listed in `exceptions` below with why. */
 #include <libdeflate.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "normalize/decode.h"
 #include "sources/input.h"
@@ -781,9 +785,71 @@ static void test_stream(void)
     }
 }
 
+/* A folder is walked in name order, depth first: regular files with a data
+ * name, links to such files (under the link's name), never hidden entries,
+ * other names, links to folders or dangling links. */
+static void touch(const char *dir, const char *rel)
+{
+    char p[512];
+    snprintf(p, sizeof(p), "%s/%s", dir, rel);
+    FILE *f = fopen(p, "w");
+    if (f) {
+        fputs("{}\n", f);
+        fclose(f);
+    }
+}
+
+static void test_expand_folder(void)
+{
+    char dir[] = "/tmp/riposte-test-expand-XXXXXX";
+    if (!CHECK(mkdtemp(dir) != NULL, "make a temporary folder"))
+        return;
+    static const char *const dirs[] = { "b", "b/c", "a", ".hidden", "d" };
+    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+        char p[512];
+        snprintf(p, sizeof(p), "%s/%s", dir, dirs[i]);
+        mkdir(p, 0700);
+    }
+    static const char *const files[] = {
+        "z.json", "b/c/deep.json.gz", "b/y.ndjson", "b/readme.txt", "a/x.jsonl",
+        ".hidden/h.json", "b/.h.json", "d/target.json",
+    };
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+        touch(dir, files[i]);
+    char p[512], t[512];
+    snprintf(t, sizeof(t), "%s/d/target.json", dir);
+    snprintf(p, sizeof(p), "%s/link.json", dir);
+    int links = symlink(t, p);
+    snprintf(t, sizeof(t), "%s/b", dir);
+    snprintf(p, sizeof(p), "%s/linkdir.json", dir);
+    links |= symlink(t, p);
+    snprintf(p, sizeof(p), "%s/dangling.json", dir);
+    links |= symlink("/nonexistent/riposte", p);
+    CHECK(links == 0, "make the links");
+
+    rip_input_list list;
+    rip_input_list_init(&list);
+    CHECK(rip_input_expand(&list, dir) == 0, "expand %s", dir);
+    static const char *const want[] = {
+        "a/x.jsonl", "b/c/deep.json.gz", "b/y.ndjson", "d/target.json", "link.json", "z.json",
+    };
+    size_t n = sizeof(want) / sizeof(want[0]);
+    CHECK(list.count == n, "the walk lists %zu files (got %zu)", n, list.count);
+    for (size_t i = 0; i < n && i < list.count; i++) {
+        snprintf(p, sizeof(p), "%s/%s", dir, want[i]);
+        CHECK(strcmp(list.items[i].path, p) == 0 && list.items[i].err == 0,
+              "entry %zu is %s (got %s)", i, want[i], list.items[i].path);
+    }
+    rip_input_list_release(&list);
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0, "remove %s", dir);
+}
+
 int main(void)
 {
     test_time();
+    test_expand_folder();
     test_stream();
     test_base64();
     test_gunzip();
