@@ -7,7 +7,9 @@
 # (default 1000000) generated CloudTrail records stored through the store's
 # group-committed writer into a new SQLite file with every index, the same
 # rows through a plain loader (one prepared INSERT per table, one
-# transaction, no acknowledgements), their ratio, decode + store end to end,
+# transaction, no acknowledgements), their ratio, the same plain load with
+# no journal and no sync (what SQLite can do at all with these rows on this
+# machine, durability aside: an upper bound), decode + store end to end,
 # and the p50/p99 latency of QUERIES (default 1000) investigate queries by
 # access key, principal and source IP (a first page of the newest 1000 rows,
 # cold then warm, and every row). Each load prints wall time, CPU time (user
