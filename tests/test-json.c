@@ -4,6 +4,7 @@
  * differential tests against cJSON are test-json-diff.c. */
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tap.h"
@@ -942,6 +943,116 @@ static void test_writer_roundtrip(void)
     rip_json_doc_release(&d2);
 }
 
+/* ---- strings across the scan window ----
+ *
+ * The parser finds the end of a plain string run from a bitmap of the
+ * special bytes (quote, backslash, control, non-ASCII) of a 64-byte window,
+ * reused while the next string starts inside it (json-parse.c,
+ * scan_plain_win), and near the end of the input from a 16-byte scan. Here a
+ * string S of every length up to 150 bytes, shifted across a window by
+ * leading whitespace, with an escape, a two-byte UTF-8 character or a raw
+ * control byte at each position, sits in {"S":["T","S"]}: as a key and as a
+ * value at other places in the window, after a string T of another length.
+ * Each document lies in a heap block of exactly its size (a read past its
+ * end is an ASan error), and the nodes or the error must be those its
+ * construction says. A count of failures keeps this to a few tap lines. */
+
+enum { W_PLAIN, W_ESCAPE, W_UTF8, W_CONTROL };
+
+/* Parses the len bytes at src from an exact-size copy. */
+static int parse_exact(rip_json_doc *d, const char *src, size_t len, rip_json_error *e)
+{
+    char *copy = malloc(len ? len : 1);
+    if (!copy)
+        return RIP_ENOMEM;
+    memcpy(copy, src, len);
+    int rc = rip_json_parse(d, copy, len, e);
+    if (rc != 0)   /* on success d->src is the copy; the caller frees it */
+        free(copy);
+    return rc;
+}
+
+static void test_string_windows(void)
+{
+    static const unsigned leads[] = { 0, 1, 13, 31, 50, 63 };
+    rip_json_doc d;
+    rip_json_doc_init(&d, NULL);
+    rip_buf doc = RIP_BUF_INIT;
+    char str[160], t[128];
+    unsigned docs = 0, wrong = 0, truncs = 0, wrong_trunc = 0;
+    char first[200] = "";
+    for (size_t li = 0; li < sizeof(leads) / sizeof(leads[0]); li++) {
+        for (unsigned len = 0; len <= 150; len++) {
+            unsigned tlen = (len * 5 + leads[li]) % 97;
+            memset(t, 'b', tlen);
+            for (int kind = W_PLAIN; kind <= W_CONTROL; kind++) {
+                for (unsigned pos = 0; pos < (kind == W_PLAIN ? 1 : len); pos++) {
+                    memset(str, 'a', len);
+                    if (kind == W_ESCAPE || kind == W_UTF8) {
+                        if (pos + 2 > len)
+                            continue;
+                        memcpy(str + pos, kind == W_ESCAPE ? "\\n" : "\xc3\xa9", 2);
+                    } else if (kind == W_CONTROL) {
+                        str[pos] = '\x01';
+                    }
+                    rip_buf_reset(&doc);
+                    for (unsigned i = 0; i < leads[li]; i++)
+                        rip_buf_addc(&doc, ' ');
+                    size_t k_off = doc.len + 2;
+                    rip_buf_add(&doc, "{\"", 2);
+                    rip_buf_add(&doc, str, len);
+                    rip_buf_add(&doc, "\":[\"", 4);
+                    size_t t_off = doc.len;
+                    rip_buf_add(&doc, t, tlen);
+                    rip_buf_add(&doc, "\",\"", 3);
+                    size_t v_off = doc.len;
+                    rip_buf_add(&doc, str, len);
+                    rip_buf_add(&doc, "\"]}", 3);
+                    rip_json_error e;
+                    int rc = parse_exact(&d, doc.ptr, doc.len, &e);
+                    bool ok;
+                    docs++;
+                    if (kind == W_CONTROL) {
+                        ok = rc == RIP_ESYNTAX && e.offset == k_off + pos;
+                    } else {
+                        uint8_t esc = kind == W_ESCAPE ? RIP_JSON_F_ESCAPED : 0;
+                        const rip_json_node *n = d.nodes;
+                        const char *base = d.src;
+                        ok = rc == 0 && d.count == 5 && n[0].type == RIP_JSON_OBJECT &&
+                             n[1].ptr == base + k_off && n[1].len == len &&
+                             n[1].flags == (RIP_JSON_F_KEY | esc) &&
+                             n[2].type == RIP_JSON_ARRAY && n[2].skip == 3 &&
+                             n[3].ptr == base + t_off && n[3].len == tlen && n[3].flags == 0 &&
+                             n[4].ptr == base + v_off && n[4].len == len && n[4].flags == esc;
+                    }
+                    if (rc == 0)
+                        free((void *)d.src);
+                    if (!ok && wrong++ == 0)
+                        snprintf(first, sizeof(first), "lead %u, length %u, kind %d, position %u",
+                                 leads[li], len, kind, pos);
+                    /* Cut inside the key: the string never ends. */
+                    if (kind == W_PLAIN) {
+                        for (size_t cut = k_off; cut <= k_off + len; cut++) {
+                            truncs++;
+                            rc = parse_exact(&d, doc.ptr, cut, &e);
+                            if (rc == 0)
+                                free((void *)d.src);
+                            if (rc != RIP_ETRUNC || e.offset != cut)
+                                wrong_trunc++;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    CHECK(wrong == 0, "%u documents with strings across the scan window give their nodes or "
+          "error (%u wrong%s%s)", docs, wrong, wrong ? "; first: " : "", first);
+    CHECK(wrong_trunc == 0, "%u documents cut inside a string end in 'unterminated' at "
+          "their end (%u wrong)", truncs, wrong_trunc);
+    rip_buf_release(&doc);
+    rip_json_doc_release(&d);
+}
+
 int main(void)
 {
     test_kinds();
@@ -953,6 +1064,7 @@ int main(void)
     test_prefix();
     test_limits();
     test_errors();
+    test_string_windows();
     test_reuse();
     test_writer_calls();
     test_writer_escaping();

@@ -1,11 +1,12 @@
 /* json-parse.c — strict RFC 8259 parser into a flat node array.
  *
  * One pass over the input, no recursion: an explicit stack holds the open
- * containers. Strings are scanned 16 bytes at a time with SSE2 (a byte that
- * is a quote, a backslash, a control character or non-ASCII stops the fast
- * path); non-ASCII bytes are validated as UTF-8 where they appear, so a
- * CloudTrail record that is all ASCII never pays for validation. Numbers are
- * validated and kept as text; conversion happens when someone asks.
+ * containers. Strings are scanned with SSE2 (a byte that is a quote, a
+ * backslash, a control character or non-ASCII stops the fast path), from a
+ * bitmap of such bytes kept for a 64-byte window; non-ASCII bytes are
+ * validated as UTF-8 where they appear, so a CloudTrail record that is all
+ * ASCII never pays for validation. Numbers are validated and kept as text;
+ * conversion happens when someone asks.
  *
  * Every read of the input is bounded by `end`; the input needs no padding.
  */
@@ -178,6 +179,60 @@ static inline const char *scan_plain(const char *p, const char *end)
     return end;
 }
 
+#if defined(__SSE2__)
+/* Bit i set when byte i of the 64 at p needs attention (as in scan_plain()).
+ * The caller guarantees 64 readable bytes at p. */
+static inline uint64_t special_mask64(const char *p)
+{
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i bslash = _mm_set1_epi8('\\');
+    const __m128i space = _mm_set1_epi8(0x20);
+    uint64_t mask = 0;
+    for (int i = 0; i < 4; i++) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i));
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
+                                              _mm_cmpeq_epi8(v, bslash)),
+                                 _mm_cmplt_epi8(v, space));
+        mask |= (uint64_t)(unsigned)_mm_movemask_epi8(m) << (16 * i);
+    }
+    return mask;
+}
+#endif
+
+/* As scan_plain(), for the parser's hot path. Most CloudTrail strings are
+ * 5-40 bytes, so several share one 64-byte stretch: the parser keeps the
+ * bitmap of special bytes for the window [*wbase, *wbase + 64) in *wmask and
+ * answers from it with a shift and a tzcnt while p stays inside, instead of
+ * a fresh load, compare and movemask per string. Which bytes are special does
+ * not depend on where strings start, so one window serves every string in
+ * it. A new window is taken at p when p leaves the old one or nothing special
+ * is left in it; with fewer than 64 bytes to end, scan_plain() (which never
+ * reads past end) answers. */
+static inline const char *scan_plain_win(const char *p, const char *end,
+                                         const char **wbase, uint64_t *wmask)
+{
+#if defined(__SSE2__)
+    size_t off = (size_t)(p - *wbase);
+    if (likely(off < 64)) {
+        uint64_t m = *wmask >> off;
+        if (likely(m))
+            return p + __builtin_ctzll(m);
+    }
+    if (likely(end - p >= 64)) {
+        uint64_t m = special_mask64(p);
+        *wbase = p;
+        *wmask = m;
+        if (likely(m))
+            return p + __builtin_ctzll(m);
+        return scan_plain(p + 64, end);
+    }
+#else
+    (void)wbase;
+    (void)wmask;
+#endif
+    return scan_plain(p, end);
+}
+
 /* Parses a string body starting after the opening quote (or anywhere inside
  * it, on a byte that is not yet validated). On success returns the position
  * of the closing quote and sets *escaped when it saw an escape. On failure
@@ -343,6 +398,9 @@ static int parse(rip_json_doc *d, const char *src, size_t len, int prefix,
      * object (kept here, not read back from the node array, on the hot path). */
     uint32_t members = 0;
     bool in_obj = false;
+    /* The window of scan_plain_win(): empty until the first string. */
+    const char *wbase = src;
+    uint64_t wmask = 0;
     int r;
 
     d->count = 0;
@@ -402,7 +460,7 @@ value: {
          * compare predicts better than the switch's indirect jump. */
         if (likely(c == '"')) {
             uint8_t vflags = 0;
-            const char *q = scan_plain(p + 1, end);
+            const char *q = scan_plain_win(p + 1, end, &wbase, &wmask);
             if (unlikely(q >= end || *q != '"')) {
                 int esc = 0;
                 q = scan_string(q, end, &esc, &errat, &errmsg, &errcode);
@@ -524,7 +582,7 @@ value: {
 key: {
         /* p is at the opening quote of a key. */
         uint8_t kflags = RIP_JSON_F_KEY;
-        const char *q = scan_plain(p + 1, end);
+        const char *q = scan_plain_win(p + 1, end, &wbase, &wmask);
         if (unlikely(q >= end || *q != '"')) {
             int esc = 0;
             q = scan_string(q, end, &esc, &errat, &errmsg, &errcode);
