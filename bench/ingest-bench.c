@@ -19,9 +19,9 @@
  *    event_raw, event_resources), one transaction, no acknowledgements, into
  *    a new database with the store's schema, pragmas and indexes.
  * 3b. bound: the plain load again with journal_mode=OFF and
- *    synchronous=OFF: what SQLite does with these rows
- *    and this schema when nothing needs to survive anything, an upper bound
- *    for any durable loader on the same machine.
+ *    synchronous=OFF: what SQLite does with these rows and this schema when
+ *    nothing needs to survive anything, an upper bound for any durable
+ *    loader on the same machine.
  * 4. store: the same rows through rip_store_put_event() (group commit, an
  *    acknowledgement per batch through on_durable) and rip_store_flush(), into
  *    another new database. The ratio store / plain is printed.
@@ -731,12 +731,12 @@ int main(int argc, char **argv)
     if (want(steps, "bound")) {
         /* What SQLite itself can do with these rows and this schema on
          * this machine, durability aside: the plain load again with no
-         * journal and no sync (its 512 MiB cache: measured faster here than
-         * one that holds the whole database, whose pages are then faulted
-         * in and written out besides). No
-         * durable loader can be faster; it is printed so that the 50k
-         * events/s target of issue 4 can be read against it. The file is
-         * removed at once (it would hold 2 GB for the rest of the run). */
+         * journal and no sync (and its 512 MiB cache, measured faster here
+         * than one that holds the whole database, whose pages are then
+         * faulted in and written out besides). No durable loader can be
+         * faster; it is printed so that the 50k events/s target of issue 4
+         * can be read against it. The file is removed at once (it would
+         * hold 2 GB for the rest of the run). */
         double bound_s = 0;
         if (plain_load(bound_db, &r, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;",
                        &bound_s, cost, sizeof(cost)) != 0)
