@@ -436,10 +436,26 @@ static void test_group_commit(void)
 
 /* background_checkpoint: a thread of the store copies the WAL into the
  * database once it passes 16 MiB; nothing is lost or doubled on the way. */
+/* Puts count events "<prefix>-<from>"... of one key, principal and IP, one
+ * nanosecond apart; stops at the first failure and returns its code. */
+static int put_run(rip_store *st, const char *prefix, int from, int count, const char *arn,
+                   const char *issuer)
+{
+    char id[32];
+    int rc = 0;
+    for (int i = from; i < from + count && rc == 0; i++) {
+        snprintf(id, sizeof(id), "%s-%d", prefix, i);
+        fake_spec sp = { id, 1700000000000000000 + i, "AKIACK", arn, issuer,
+                         "198.51.100.7", NULL, NULL };
+        rc = put_spec(st, &sp, NULL);
+    }
+    return rc;
+}
+
 static void test_background_checkpoint(void)
 {
     const char *path = db_path("ckpt.db");
-    char arn[400], issuer[400], id[32];
+    char arn[400], issuer[400];
     memset(arn, 'a', sizeof(arn) - 1);
     arn[sizeof(arn) - 1] = '\0';
     memcpy(arn, "arn:aws:sts::111122223333:assumed-role/r/", 41);
@@ -457,12 +473,8 @@ static void test_background_checkpoint(void)
     /* Each event is about 1.5 KB with its index entries: a few thousand
      * fill 16 MiB of WAL; stop once the thread has run (or at 60000). */
     while (n < 60000 && rc == 0) {
-        for (int i = 0; i < 2000 && rc == 0; i++, n++) {
-            snprintf(id, sizeof(id), "ck-%d", n);
-            fake_spec sp = { id, 1700000000000000000 + n, "AKIACK", arn, issuer,
-                             "198.51.100.7", NULL, NULL };
-            rc = put_spec(st, &sp, NULL);
-        }
+        rc = put_run(st, "ck", n, 2000, arn, issuer);
+        n += 2000;
         if (rc == 0)
             rc = rip_store_flush(st);
         for (int w = 0; w < 200; w++) {   /* up to 1 s for the thread */
@@ -501,13 +513,7 @@ static void test_background_checkpoint(void)
     o.batch_events = 2000;
     st = open_db(path, &o);
     if (st) {
-        rc = 0;
-        for (int i = 0; i < n && rc == 0; i++) {
-            snprintf(id, sizeof(id), "cp-%d", i);
-            fake_spec sp = { id, 1700000000000000000 + i, "AKIACK", arn, issuer,
-                             "198.51.100.7", NULL, NULL };
-            rc = put_spec(st, &sp, NULL);
-        }
+        rc = put_run(st, "cp", 0, n, arn, issuer);
         if (rc == 0)
             rc = rip_store_flush(st);
         usleep(100000);
